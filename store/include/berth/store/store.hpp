@@ -1,0 +1,103 @@
+// Store: the content-addressed local store that pull, build and run share.
+//
+// Layout under the root (default /var/lib/berth):
+//   blobs/sha256/<hex>   immutable blobs (blob_store.hpp)
+//   layers/<hex>/        unpacked layers in overlay form (layer_store.hpp), l/ short links
+//   images.json          image records (image_store.hpp)
+//   empty/               an empty directory, the bottom lower of every overlay
+//   mounts/<id>/merged   image mounts (`berth image mount`)
+//   tmp/                 stages; everything enters the store by rename from here
+//   lock                 shared by every operation that adds or uses content, exclusive for GC
+//
+// A Store object holds the shared lock for its lifetime, so garbage collection in another
+// process never removes what this one is adding. Move-only; its methods may be called from
+// several threads.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/base/file_lock.hpp"
+#include "berth/base/result.hpp"
+#include "berth/store/blob_store.hpp"
+#include "berth/store/digest.hpp"
+#include "berth/store/image_store.hpp"
+#include "berth/store/layer_store.hpp"
+#include "berth/store/oci.hpp"
+#include "berth/store/overlay.hpp"
+
+namespace berth::store {
+
+namespace fs = std::filesystem;
+
+// The default root: $BERTH_ROOT if set, else /var/lib/berth.
+fs::path DefaultRoot();
+
+// An image with its manifest and config read and parsed.
+struct ImageView {
+  ImageRecord record;
+  Manifest manifest;
+  std::string manifest_json;
+  ImageConfig config;
+  std::string config_json;
+};
+
+struct GcReport {
+  std::vector<Digest> blobs_removed;
+  std::vector<DiffId> layers_removed;
+  uint64_t bytes_freed = 0;
+};
+
+class Store {
+ public:
+  // Opens the store at `root`, creating its layout if needed, and takes the shared lock.
+  // kInvalidArgument if root is on overlayfs (an upper dir cannot live there).
+  static Result<Store> Open(const fs::path& root);
+
+  const fs::path& root() const { return root_; }
+  BlobStore& blobs() { return blobs_; }
+  const BlobStore& blobs() const { return blobs_; }
+  LayerStore& layers() { return layers_; }
+  const LayerStore& layers() const { return layers_; }
+  ImageStore& images() { return images_; }
+  const ImageStore& images() const { return images_; }
+
+  // Finds an image by name ("alpine", "docker.io/library/alpine:latest"), by id (config
+  // digest, full or a unique prefix of at least 3 hex digits, with or without "sha256:"), or
+  // by manifest digest. kNotFound naming the input; kInvalidArgument if a prefix is ambiguous.
+  Result<ImageRecord> FindImage(std::string_view name_or_id) const;
+  Result<ImageView> ReadImage(const ImageRecord& record) const;
+
+  // Registers the image whose manifest blob `manifest` is stored, together with its config
+  // and layer blobs: unpacks the layers not yet present (in parallel, checking each diff_id
+  // against the config), then records it under `names` (normalised references). Fails with
+  // kNotFound if a blob is missing. Idempotent.
+  Result<ImageRecord> CommitImage(const Digest& manifest, const std::vector<std::string>& names,
+                                  const std::vector<std::string>& repo_digests = {});
+
+  // Overlay mount description for an image's layers (read-only when upper/work are absent).
+  Result<MountSpec> ImageMountSpec(const ImageView& image, const fs::path& target,
+                                   std::optional<fs::path> upper = {},
+                                   std::optional<fs::path> work = {}) const;
+
+  // Removes everything no image uses: blobs, layers, stale stages, dangling links. Takes the
+  // exclusive lock for its duration.
+  Result<GcReport> GarbageCollect();
+
+  fs::path tmp_dir() const { return root_ / "tmp"; }
+  fs::path mounts_dir() const { return root_ / "mounts"; }
+
+ private:
+  Store(fs::path root, FileLock lock);
+  fs::path root_;
+  FileLock lock_;
+  BlobStore blobs_;
+  LayerStore layers_;
+  ImageStore images_;
+};
+
+}  // namespace berth::store
