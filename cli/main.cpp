@@ -1,6 +1,52 @@
+// berth: pull, store, build and run OCI images, without a daemon.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
-int main() {
-  std::puts("berth " BERTH_VERSION);
-  return 0;
+#include "command.hpp"
+
+using berth::cli::Invocation;
+
+int main(int argc, char** argv) {
+  CLI::App app{"berth: pull, store, build and run OCI images, without a daemon", "berth"};
+  app.require_subcommand(1);
+  app.set_version_flag("-v,--version", "berth version " BERTH_VERSION);
+  Invocation inv;
+  app.add_option("--root", inv.global.root,
+                 "Store root (default $BERTH_ROOT, else /var/lib/berth)");
+
+  berth::cli::RegisterImages(app, inv, "images");
+  berth::cli::RegisterInspect(app, inv, "inspect");
+  berth::cli::RegisterHistory(app, inv, "history");
+  berth::cli::RegisterTag(app, inv, "tag");
+  berth::cli::RegisterRmi(app, inv, "rmi");
+  berth::cli::RegisterLoad(app, inv, "load");
+  berth::cli::RegisterSave(app, inv, "save");
+
+  CLI::App* image = app.add_subcommand("image", "Manage images");
+  image->require_subcommand(1);
+  berth::cli::RegisterImages(*image, inv, "ls");
+  berth::cli::RegisterInspect(*image, inv, "inspect");
+  berth::cli::RegisterHistory(*image, inv, "history");
+  berth::cli::RegisterTag(*image, inv, "tag");
+  berth::cli::RegisterRmi(*image, inv, "rm");
+  berth::cli::RegisterLoad(*image, inv, "load");
+  berth::cli::RegisterSave(*image, inv, "save");
+  berth::cli::RegisterImagePrune(*image, inv);
+  berth::cli::RegisterImageMount(*image, inv);
+  berth::cli::RegisterImageUnmount(*image, inv);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "berth: %s (see 'berth --help')\n", e.what());
+    return berth::cli::kExitBerthFailed;
+  }
+  if (!inv.action) return berth::cli::kExitBerthFailed;
+  return inv.action();
 }

@@ -46,6 +46,11 @@ struct ImageView {
   std::string config_json;
 };
 
+struct RemoveReport {
+  std::vector<std::string> untagged;  // names removed
+  std::vector<Digest> deleted;        // image ids (config digests) removed
+};
+
 struct GcReport {
   std::vector<Digest> blobs_removed;
   std::vector<DiffId> layers_removed;
@@ -83,6 +88,19 @@ class Store {
   Result<MountSpec> ImageMountSpec(const ImageView& image, const fs::path& target,
                                    std::optional<fs::path> upper = {},
                                    std::optional<fs::path> work = {}) const;
+
+  // Points the normalised reference `name` at `image`, moving it from any other image.
+  Result<void> Tag(const ImageRecord& image, const std::string& name);
+
+  // `berth rmi` semantics: given a name of an image that has other names, only that name is
+  // removed; otherwise (the last name, or an id) the image record goes, then GC frees what
+  // nothing else uses. kBusy when the image is mounted (`berth image mount`).
+  Result<RemoveReport> RemoveImage(std::string_view name_or_id);
+  // Removes every image without a name, then collects garbage.
+  Result<RemoveReport> PruneImages();
+  // True if `berth image mount` has this image mounted.
+  bool IsImageMounted(const ImageRecord& image) const;
+  fs::path ImageMountPoint(const ImageRecord& image) const;
 
   // Removes everything no image uses: blobs, layers, stale stages, dangling links. Takes the
   // exclusive lock for its duration.

@@ -1,0 +1,47 @@
+// The pieces every verb shares: global options, opening the store, reporting failures.
+//
+// A verb registers a CLI11 subcommand whose callback fills `Invocation::action`; main runs
+// the action once parsing succeeded and exits with its status. Failures are printed as one
+// line, `berth: <verb> <object>: <cause>`, with exit status 125, as podman does.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "berth/base/error.hpp"
+#include "berth/base/result.hpp"
+#include "berth/store/store.hpp"
+
+namespace berth::cli {
+
+inline constexpr int kExitBerthFailed = 125;
+
+struct GlobalOptions {
+  std::string root;  // --root, else $BERTH_ROOT, else /var/lib/berth
+};
+
+struct Invocation {
+  GlobalOptions global;
+  std::function<int()> action;
+};
+
+// Prints "berth: <what>: <error>" to stderr and returns 125.
+int Fail(std::string_view what, const Error& error);
+
+Result<store::Store> OpenStore(const GlobalOptions& global);
+
+// Each verb adds itself to `parent` under `name` (verbs also appear under `berth image`).
+void RegisterImages(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterInspect(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterHistory(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterTag(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterRmi(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterImagePrune(CLI::App& parent, Invocation& inv);
+void RegisterLoad(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterSave(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterImageMount(CLI::App& parent, Invocation& inv);
+void RegisterImageUnmount(CLI::App& parent, Invocation& inv);
+
+}  // namespace berth::cli
