@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests (plain and under ASan+UBSan) and the root integration tests
+# (real mounts, real skopeo/umoci/oci-image-tool). Installs what it needs first.
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh || exit 1
+scripts/build.sh build || exit 1
+scripts/build.sh build-asan -DBERTH_SANITIZE=ON || exit 1
+
+passed=0
+failed=0
+run_ctest() {  # label dir [env...]
+  local label=$1 dir=$2 log
+  shift 2
+  log=$(mktemp)
+  echo "== ctest -L $label ($dir)"
+  env "$@" ctest --test-dir "$dir" -L "$label" --output-on-failure -j "$(nproc)" 2>&1 | tee "$log"
+  local line
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
+  if [[ -z $line ]]; then
+    failed=$((failed + 1))
+  else
+    local total bad
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    bad=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$line")
+    passed=$((passed + total - bad))
+    failed=$((failed + bad))
+  fi
+  rm -f "$log"
+}
+
+strict=()
+# The root CI job must not skip privileged tests silently.
+[[ $(id -u) -eq 0 ]] && strict=(BERTH_TEST_REQUIRE_PRIVILEGED=1)
+
+run_ctest unit build
+run_ctest unit build-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+run_ctest integration build "${strict[@]}"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
