@@ -1,0 +1,24 @@
+// RunBerth: runs the berth binary under test (BERTH_BINARY) against a given store root and
+// captures exit status, stdout and stderr, for tests of the CLI's behaviour as a user sees it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace berth::testing {
+
+struct CliResult {
+  int status = -1;  // exit code, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+// Runs `binary --root <root> args...`; stdin is /dev/null.
+CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
+                 const std::vector<std::string>& args);
+
+// Splits text into lines without their '\n'.
+std::vector<std::string> Lines(const std::string& text);
+
+}  // namespace berth::testing
