@@ -155,8 +155,11 @@ std::string Listing(const Layers& layers) {
 }
 
 // In the child: load + mount with berth, unpack with umoci, compare, unmount.
+// `known_divergence`: the reason berth deliberately differs from umoci in this scenario; the
+// differences then skip the test (visibly) instead of failing it, and their absence fails
+// it so the marker is removed.
 void CompareInChild(const fs::path& work, const fs::path& layout, const std::string& ref,
-                    const Layers* layers) {
+                    const Layers* layers, const std::string& known_divergence = "") {
   const fs::path store = work / "store";
   const fs::path bundle = work / "bundle";
   std::string image = LoadedName(Berth(store, {"load", "-i", layout.string()}));
@@ -171,8 +174,8 @@ void CompareInChild(const fs::path& work, const fs::path& layout, const std::str
   Tree berth_tree = ReadTree(merged);
   Tree umoci_tree = ReadTree(bundle / "rootfs");
   auto diffs = TreeDifferences(berth_tree, umoci_tree);
+  std::ostringstream msg;
   if (!diffs.empty()) {
-    std::ostringstream msg;
     msg << diffs.size() << " paths differ between berth (" << merged << ") and umoci ("
         << bundle / "rootfs"
         << "); BERTH_KEEP_TMP=1 keeps " << work << "\n";
@@ -182,14 +185,24 @@ void CompareInChild(const fs::path& work, const fs::path& layout, const std::str
           << DumpTree(merged) << "umoci tree:\n"
           << DumpTree(bundle / "rootfs");
     }
-    ADD_FAILURE() << msg.str();
   }
   Berth(store, {"image", "unmount", image});
+  if (!known_divergence.empty()) {
+    if (diffs.empty()) {
+      ADD_FAILURE() << "known divergence no longer reproduces; drop the marker: "
+                    << known_divergence;
+    } else {
+      GTEST_SKIP() << "known divergence: " << known_divergence << "\n" << msg.str();
+    }
+  } else if (!diffs.empty()) {
+    ADD_FAILURE() << msg.str();
+  }
 }
 
 // Writes the layout in the parent and runs the comparison in a private mount namespace; the
 // work dir is removed in the parent after the child (and with it every mount) is gone.
-void RunDifferential(const std::string& name, const Layers& layers) {
+void RunDifferential(const std::string& name, const Layers& layers,
+                     const std::string& known_divergence) {
   auto work = TempDir::Create(fs::temp_directory_path(), "berth-umoci-diff-");
   ASSERT_TRUE(work) << work.error().ToString();
   const std::string ref = "localhost/umoci-diff/" + name + ":latest";
@@ -197,7 +210,9 @@ void RunDifferential(const std::string& name, const Layers& layers) {
   image.layers = layers;
   image.ref_name = ref;
   WriteOciLayout(work->path() / "layout", image);
-  RunInChild([&] { CompareInChild(work->path(), work->path() / "layout", ref, &layers); });
+  RunInChild([&] {
+    CompareInChild(work->path(), work->path() / "layout", ref, &layers, known_divergence);
+  });
 }
 
 // ---- scenarios --------------------------------------------------------------------------
@@ -245,6 +260,7 @@ std::string NetBindCapability() {
 struct Scenario {
   std::string name;
   std::function<Layers()> make;
+  std::string known_divergence;  // see CompareInChild
 };
 
 void PrintTo(const Scenario& s, std::ostream* os) { *os << s.name; }
@@ -348,9 +364,6 @@ std::vector<Scenario> Scenarios() {
                 F("home/user/file", "f", 0640, 1000, 1000), F("nobody", "n", 0644, 65534, 65534),
                 F("big_ids", "b", 0644, 123456, 654321), S("home/user/link", "file")})};
        }},
-      // No empty-valued xattr here: a pax record with an empty value means "delete this
-      // keyword" (POSIX pax), so Go's archive/tar and with it umoci drop it, while libarchive
-      // restores an empty xattr. Neither is wrong enough to pin in a differential test.
       {"xattrs",
        [cap = NetBindCapability()] {
          return Layers{
@@ -394,6 +407,24 @@ std::vector<Scenario> Scenarios() {
        [] {
          return Layers{L({F("a/b/c", "no dir entries above me")}), L({F("x/y", "y")})};
        }},
+      {"xattr_empty_value",
+       [] {
+         return Layers{L({TarEntry{.name = "f",
+                                   .type = '0',
+                                   .data = "x",
+                                   .mode = 0644,
+                                   .xattrs = {{"user.empty", ""}, {"user.set", "1"}}}})};
+       },
+       "a pax record with an empty value means \"delete this keyword\" (POSIX pax), so Go's "
+       "archive/tar and with it umoci drop an empty-valued xattr; libarchive and berth restore "
+       "it"},
+      {"implicit_parent_over_lower",
+       [] {
+         return Layers{L({D("d", 0700, 1000, 1000), F("d/x", "x")}), L({F("d/y", "y")})};
+       },
+       "a layer that omits the entry of an existing parent dir gets an implicit 0755 root:root "
+       "dir in its overlay form, which hides the lower dir's mode and owner (containers/storage "
+       "does the same); umoci keeps the lower dir's attributes"},
       {"random_seed_1", [] { return RandomLayerStack(1, 5, 300); }},
       {"random_seed_20240601", [] { return RandomLayerStack(20240601, 5, 300); }},
   };
@@ -410,7 +441,7 @@ class UmociDifferentialTest : public ::testing::TestWithParam<Scenario> {
 };
 
 TEST_P(UmociDifferentialTest, MergedViewMatchesUmociUnpack) {
-  RunDifferential(GetParam().name, GetParam().make());
+  RunDifferential(GetParam().name, GetParam().make(), GetParam().known_divergence);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, UmociDifferentialTest, ::testing::ValuesIn(Scenarios()),
