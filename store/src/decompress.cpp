@@ -5,7 +5,8 @@
 // (ISA-L: ~40 KiB; zstd: bounded by ZSTD_d_windowLogMax), so memory does not grow with the
 // layer. A stream that ends in the middle of a gzip member or zstd frame is an error, never a
 // silent short read: a truncated download must not unpack as a smaller layer.
-#include "berth/store/compression.hpp"
+#include <isa-l/igzip_lib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <array>
@@ -14,8 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include <isa-l/igzip_lib.h>
-#include <zstd.h>
+#include "berth/store/compression.hpp"
 
 namespace berth::store {
 
@@ -149,14 +149,22 @@ class GzipReader final : public DecompressReader {
 
   static const char* IsalErrorText(int rc) {
     switch (rc) {
-      case ISAL_INVALID_BLOCK: return "invalid deflate block";
-      case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
-      case ISAL_INVALID_LOOKBACK: return "invalid lookback distance";
-      case ISAL_INVALID_WRAPPER: return "invalid gzip header";
-      case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
-      case ISAL_INCORRECT_CHECKSUM: return "checksum mismatch (corrupt data)";
-      case ISAL_NEED_DICT: return "preset dictionary required";
-      default: return "invalid data";
+      case ISAL_INVALID_BLOCK:
+        return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL:
+        return "invalid deflate symbol";
+      case ISAL_INVALID_LOOKBACK:
+        return "invalid lookback distance";
+      case ISAL_INVALID_WRAPPER:
+        return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD:
+        return "unsupported compression method";
+      case ISAL_INCORRECT_CHECKSUM:
+        return "checksum mismatch (corrupt data)";
+      case ISAL_NEED_DICT:
+        return "preset dictionary required";
+      default:
+        return "invalid data";
     }
   }
 
@@ -223,9 +231,12 @@ Result<size_t> ReadHead(Reader& src, std::span<std::byte> head) {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "none";
 }

@@ -119,21 +119,25 @@ Result<void> ConvertIds(struct archive_entry* ae, UnpackEntry& e) {
   constexpr int64_t kMaxId = std::numeric_limits<uint32_t>::max() - 1;
   int64_t uid = archive_entry_uid(ae), gid = archive_entry_gid(ae);
   if (uid < 0 || uid > kMaxId || gid < 0 || gid > kMaxId) {
-    return MakeError(ErrorCode::kInvalidArgument, "unpack entry " + Quote(e.name) +
-                                                      ": uid or gid out of range");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unpack entry " + Quote(e.name) + ": uid or gid out of range");
   }
   e.attrs.uid = static_cast<uid_t>(uid);
   e.attrs.gid = static_cast<gid_t>(gid);
   return Ok();
 }
 
-Result<UnpackEntry> ConvertEntry(struct archive_entry* ae) {
+// `index` counts from 1, for the message about an entry that has no name to show.
+Result<UnpackEntry> ConvertEntry(struct archive_entry* ae, uint64_t index) {
   UnpackEntry e;
   // In the C locale libarchive cannot convert UTF-8 pax names and says so with ARCHIVE_WARN,
   // but keeps the raw bytes, which are what the filesystem should get.
   const char* name = archive_entry_pathname(ae);
   if (!name) name = archive_entry_pathname_utf8(ae);
-  if (!name) return MakeError(ErrorCode::kInvalidArgument, "tar entry without a name");
+  if (!name) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "read tar: entry " + std::to_string(index) + " has no name");
+  }
   e.name = name;
   e.components = unpack::CleanComponents(e.name);
   e.type = archive_entry_filetype(ae);
@@ -171,10 +175,9 @@ Result<uint64_t> UnpackEntries(struct archive* a, TarSource& src, EntryWriter& w
     int rc = archive_read_next_header(a, &ae);
     if (rc == ARCHIVE_EOF) return entries;
     if (rc < ARCHIVE_WARN) {
-      return ArchiveError(a, src, "read tar header after " + std::to_string(entries) +
-                                      " entries");
+      return ArchiveError(a, src, "read tar header after " + std::to_string(entries) + " entries");
     }
-    BERTH_ASSIGN_OR_RETURN(UnpackEntry e, ConvertEntry(ae));
+    BERTH_ASSIGN_OR_RETURN(UnpackEntry e, ConvertEntry(ae, entries + 1));
     ArchiveData data(a, src);
     BERTH_TRY(writer.Apply(e, data));
     ++entries;
@@ -198,8 +201,7 @@ Result<UnpackStats> UnpackLayer(Reader& in, int dest_dirfd, const UnpackOptions&
   // Only tar (ustar, pax, GNU); an empty stream reads as an empty archive.
   archive_read_support_format_tar(a.get());
   archive_read_support_format_empty(a.get());
-  if (archive_read_open(a.get(), &tar, nullptr, TarSource::ReadCallback, nullptr) !=
-      ARCHIVE_OK) {
+  if (archive_read_open(a.get(), &tar, nullptr, TarSource::ReadCallback, nullptr) != ARCHIVE_OK) {
     return ArchiveError(a.get(), tar, "read tar");
   }
   BERTH_ASSIGN_OR_RETURN(uint64_t entries, UnpackEntries(a.get(), tar, writer));

@@ -31,8 +31,7 @@ Result<DirHandle> UnpackDirs::Get(const std::vector<std::string>& components, si
   auto dir = Open(path);
   if (dir) return Insert(std::move(path), std::move(*dir));
   const int err = Errno(dir.error());
-  const bool creatable =
-      err == ENOENT || (err == ENOTDIR && missing == Missing::kCreateReplacing);
+  const bool creatable = err == ENOENT || (err == ENOTDIR && missing == Missing::kCreateReplacing);
   if (missing == Missing::kFail || !creatable) return std::move(dir).error();
   BERTH_ASSIGN_OR_RETURN(DirHandle created, CreateParents(components, n, missing));
   return Insert(std::move(path), std::move(created));
@@ -71,8 +70,8 @@ Result<DirHandle> UnpackDirs::Open(const std::string& path) {
 // The slow path, taken once per missing directory: open each prefix in root, creating what
 // is missing. Every step re-resolves from the root, so a symlink among the components is
 // followed inside the root exactly as for any other entry.
-Result<DirHandle> UnpackDirs::CreateParents(const std::vector<std::string>& components,
-                                            size_t n, Missing missing) {
+Result<DirHandle> UnpackDirs::CreateParents(const std::vector<std::string>& components, size_t n,
+                                            Missing missing) {
   BERTH_ASSIGN_OR_RETURN(DirHandle cur, Open(""));
   for (size_t i = 0; i < n; ++i) {
     std::string prefix = JoinComponents(components, i + 1);

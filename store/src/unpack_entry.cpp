@@ -101,23 +101,33 @@ Result<void> EntryWriter::ApplyInner(const UnpackEntry& e, EntryData& data) {
   }
   WhiteoutName w = ClassifyWhiteout(e.components.back());
   switch (w.kind) {
-    case WhiteoutKind::kNone: break;
-    case WhiteoutKind::kMeta: return Ok();
-    case WhiteoutKind::kInvalid: return Invalid("invalid whiteout name");
-    case WhiteoutKind::kOpaque: return ApplyOpaque(e);
-    case WhiteoutKind::kDelete: return ApplyWhiteout(e, std::string(w.target));
+    case WhiteoutKind::kNone:
+      break;
+    case WhiteoutKind::kMeta:
+      return Ok();
+    case WhiteoutKind::kInvalid:
+      return Invalid("invalid whiteout name");
+    case WhiteoutKind::kOpaque:
+      return ApplyOpaque(e);
+    case WhiteoutKind::kDelete:
+      return ApplyWhiteout(e, std::string(w.target));
   }
-  BERTH_ASSIGN_OR_RETURN(DirHandle parent, dirs_.Get(e.components, n - 1,
-                                                     Missing::kCreateReplacing));
+  BERTH_ASSIGN_OR_RETURN(DirHandle parent,
+                         dirs_.Get(e.components, n - 1, Missing::kCreateReplacing));
   if (e.hardlink) return WriteHardlink(e, parent);
   switch (e.type) {
-    case S_IFDIR: return WriteDir(e, parent);
-    case S_IFREG: return WriteFile(e, parent, data);
-    case S_IFLNK: return WriteSymlink(e, parent);
+    case S_IFDIR:
+      return WriteDir(e, parent);
+    case S_IFREG:
+      return WriteFile(e, parent, data);
+    case S_IFLNK:
+      return WriteSymlink(e, parent);
     case S_IFCHR:
     case S_IFBLK:
-    case S_IFIFO: return WriteNode(e, parent);
-    default: return MakeError(ErrorCode::kUnsupported, "unsupported entry type");
+    case S_IFIFO:
+      return WriteNode(e, parent);
+    default:
+      return MakeError(ErrorCode::kUnsupported, "unsupported entry type");
   }
 }
 
@@ -130,8 +140,8 @@ Result<void> EntryWriter::ApplyRoot(const UnpackEntry& e) {
   BERTH_ASSIGN_OR_RETURN(UniqueFd root, resolver_.OpenDir("", /*readable=*/true));
   struct stat st;
   if (::fstat(root.get(), &st) < 0) return SysError("stat the root directory", errno);
-  BERTH_TRY(FixAttrsFd(root.get(), true, e.attrs, Initial{st.st_uid, st.st_gid,
-                                                           st.st_mode & 07777}));
+  BERTH_TRY(
+      FixAttrsFd(root.get(), true, e.attrs, Initial{st.st_uid, st.st_gid, st.st_mode & 07777}));
   // The root's mode or group may have changed what its children inherit.
   dirs_.Invalidate();
   dirs_.RecordTimes("", e.attrs.atime, e.attrs.mtime);
@@ -141,8 +151,8 @@ Result<void> EntryWriter::ApplyRoot(const UnpackEntry& e) {
 // `.wh..wh..opq` applies to its directory wherever it appears in the tar (moby PR #17819),
 // so it only sets an xattr that later entries for the directory leave alone.
 Result<void> EntryWriter::ApplyOpaque(const UnpackEntry& e) {
-  BERTH_ASSIGN_OR_RETURN(DirHandle dir, dirs_.Get(e.components, e.components.size() - 1,
-                                                  Missing::kCreateReplacing));
+  BERTH_ASSIGN_OR_RETURN(
+      DirHandle dir, dirs_.Get(e.components, e.components.size() - 1, Missing::kCreateReplacing));
   return SetOpaque(dir.fd(), user_xattr_);
 }
 
@@ -159,8 +169,8 @@ Result<void> EntryWriter::ApplyWhiteout(const UnpackEntry& e, const std::string&
   struct stat st;
   if (::fstatat(parent->fd(), target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISDIR(st.st_mode)) return Ok();
-    UniqueFd dir(::openat(parent->fd(), target.c_str(),
-                          O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd dir(
+        ::openat(parent->fd(), target.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir) return SysError("open " + Quote(target), errno);
     return SetOpaque(dir.get(), user_xattr_);
   }

@@ -31,7 +31,7 @@ struct UnpackEntry {
   bool hardlink = false;                // then `link` is the target and `type` is unused
   std::string link;                     // symlink or hardlink target
   dev_t rdev = 0;
-  int64_t size = 0;                     // regular files: the logical size (sparse included)
+  int64_t size = 0;  // regular files: the logical size (sparse included)
   EntryAttrs attrs;
 };
 

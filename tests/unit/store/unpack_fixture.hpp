@@ -7,21 +7,24 @@
 // On failure the whole <tmp>/root tree is printed.
 #pragma once
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "berth/base/temp_dir.hpp"
 #include "berth/base/unique_fd.hpp"
@@ -48,8 +51,7 @@ inline TarEntry E(char type, const std::string& name, mode_t mode) {
   e.gid = Gid();
   return e;
 }
-inline TarEntry File(const std::string& name, const std::string& data = "",
-                     mode_t mode = 0644) {
+inline TarEntry File(const std::string& name, const std::string& data = "", mode_t mode = 0644) {
   TarEntry e = E('0', name, mode);
   e.data = data;
   return e;
@@ -60,15 +62,12 @@ inline TarEntry Symlink(const std::string& name, const std::string& target) {
   e.linkname = target;
   return e;
 }
-inline TarEntry Hardlink(const std::string& name, const std::string& target,
-                         mode_t mode = 0644) {
+inline TarEntry Hardlink(const std::string& name, const std::string& target, mode_t mode = 0644) {
   TarEntry e = E('1', name, mode);
   e.linkname = target;
   return e;
 }
-inline TarEntry Fifo(const std::string& name, mode_t mode = 0644) {
-  return E('6', name, mode);
-}
+inline TarEntry Fifo(const std::string& name, mode_t mode = 0644) { return E('6', name, mode); }
 inline TarEntry Device(char type, const std::string& name, unsigned major, unsigned minor,
                        mode_t mode = 0666) {
   TarEntry e = E(type, name, mode);
@@ -101,6 +100,36 @@ inline std::string Tar(const std::vector<TarEntry>& entries,
   berth::testing::TarBuilder b;
   for (const auto& e : entries) b.Add(e);
   return b.Build(c);
+}
+
+// Arbitrary bytes compressed, independently of TarBuilder (for trailing data after a tar).
+inline la_ssize_t AppendTo(struct archive*, void* out, const void* buf, size_t n) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(buf), n);
+  return static_cast<la_ssize_t>(n);
+}
+inline std::string GzipBytes(const std::string& data) {
+  std::string out;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_raw(a);
+  archive_write_add_filter_gzip(a);
+  archive_write_set_bytes_in_last_block(a, 1);
+  archive_write_open(a, &out, nullptr, AppendTo, nullptr);
+  struct archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "data");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+  archive_write_header(a, e);
+  if (!data.empty()) archive_write_data(a, data.data(), data.size());
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+inline std::string ZstdBytes(const std::string& data) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
 }
 
 // Expected-tree lines in DumpTree's format ("path: f 0644 0:0 size=...").
@@ -143,7 +172,8 @@ inline Expect XAttr(Expect x, const std::string& name, const std::string& value)
 
 inline std::string Lines(const std::map<std::string, berth::testing::TreeEntry>& tree) {
   std::ostringstream o;
-  for (const auto& [path, e] : tree) o << (path.empty() ? "." : path) << ": " << e.Describe() << "\n";
+  for (const auto& [path, e] : tree)
+    o << (path.empty() ? "." : path) << ": " << e.Describe() << "\n";
   return o.str();
 }
 inline std::string Lines(const std::vector<Expect>& expected) {
@@ -179,14 +209,14 @@ inline bool RequirePrivileged() {
 }
 
 // Skips the test when `probe` failed, or fails it in the privileged CI job.
-#define BERTH_REQUIRE_PROBE(probe, what)                                              \
-  do {                                                                                \
-    if (!(probe)) {                                                                   \
-      if (::berth::store::unpack_test::RequirePrivileged()) {                         \
-        FAIL() << "probe failed with BERTH_TEST_REQUIRE_PRIVILEGED=1: " << (what);    \
-      }                                                                               \
-      GTEST_SKIP() << "needs " << (what) << " (probe failed)";                        \
-    }                                                                                 \
+#define BERTH_REQUIRE_PROBE(probe, what)                                           \
+  do {                                                                             \
+    if (!(probe)) {                                                                \
+      if (::berth::store::unpack_test::RequirePrivileged()) {                      \
+        FAIL() << "probe failed with BERTH_TEST_REQUIRE_PRIVILEGED=1: " << (what); \
+      }                                                                            \
+      GTEST_SKIP() << "needs " << (what) << " (probe failed)";                     \
+    }                                                                              \
   } while (0)
 
 class UnpackFixture : public ::testing::Test {
@@ -233,8 +263,7 @@ class UnpackFixture : public ::testing::Test {
   void ExpectOutsideUntouched() {
     auto tree = berth::testing::ReadTree(root_);
     for (const auto& [path, e] : tree) {
-      EXPECT_TRUE(path.empty() || path == "sentinel" || path == "dest" ||
-                  path.starts_with("dest/"))
+      EXPECT_TRUE(path.empty() || path == "sentinel" || path == "dest" || path.starts_with("dest/"))
           << "unexpected " << path << ": " << e.Describe();
     }
     ASSERT_TRUE(tree.count("sentinel"));
