@@ -113,12 +113,11 @@ class GzipWriter final : public ChunkedCompressWriter {
       zs_->avail_out = static_cast<uint32_t>(kOutSize - out_len_);
       int rc = isal_deflate(zs_.get());
       if (rc != COMP_OK) {
-        return MakeError(ErrorCode::kInternal, "gzip compress: isal_deflate returned " +
-                                                   std::to_string(rc));
+        return MakeError(ErrorCode::kInternal,
+                         "gzip compress: isal_deflate returned " + std::to_string(rc));
       }
       out_len_ = kOutSize - zs_->avail_out;
-      bool done = zs_->avail_in == 0 &&
-                  (!last || zs_->internal_state.state == ZSTATE_END);
+      bool done = zs_->avail_in == 0 && (!last || zs_->internal_state.state == ZSTATE_END);
       if (out_len_ == kOutSize) BERTH_TRY(FlushOut());
       if (done) return Ok();
     }
@@ -144,9 +143,9 @@ class ZstdWriter final : public ChunkedCompressWriter {
     // nbWorkers 0 keeps compression in this thread; libzstd's multi-threaded mode is
     // deterministic too, but costs threads the caller did not ask for. The content checksum
     // lets any zstd reader detect corruption, as the zstd CLI does by default.
-    for (auto [param, value] : {std::pair{ZSTD_c_compressionLevel, level},
-                                std::pair{ZSTD_c_checksumFlag, 1},
-                                std::pair{ZSTD_c_nbWorkers, 0}}) {
+    for (auto [param, value] :
+         {std::pair{ZSTD_c_compressionLevel, level}, std::pair{ZSTD_c_checksumFlag, 1},
+          std::pair{ZSTD_c_nbWorkers, 0}}) {
       size_t rc = ZSTD_CCtx_setParameter(cctx.get(), param, value);
       if (ZSTD_isError(rc)) {
         return MakeError(ErrorCode::kInvalidArgument,

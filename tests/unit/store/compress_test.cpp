@@ -101,9 +101,9 @@ TEST(CompressWriter, GzipRoundTripsAtEveryLevel) {
 TEST(CompressWriter, GzipSmallAndEmptyInputs) {
   // libarchive's raw reader cannot return an empty file, so the empty stream is checked by
   // bytes: header, an empty final fixed-Huffman block (03 00), CRC32 0, length 0.
-  EXPECT_EQ(Compress(Compression::kGzip, -1, "", 1),
-            std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x03\x00", 12) +
-                std::string(8, '\0'));
+  EXPECT_EQ(
+      Compress(Compression::kGzip, -1, "", 1),
+      std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x03\x00", 12) + std::string(8, '\0'));
   for (size_t n : {size_t{1}, size_t{511}, size_t{70000}}) {
     SCOPED_TRACE("size " + std::to_string(n));
     std::string data = TestData(n);
