@@ -73,7 +73,7 @@ TEST_F(StoreTest, CommitAndFindByNameIdAndDigest) {
   ASSERT_TRUE(rec) << rec.error().ToString();
   EXPECT_EQ(rec->created, 1704164645);
   EXPECT_GT(rec->size, 0u);
-  for (std::string q : {"app", "app:latest", "docker.io/library/app", rec->config.hex(),
+  for (const std::string& q : std::vector<std::string>{"app", "app:latest", "docker.io/library/app", rec->config.hex(),
                         rec->config.Short(), rec->config.String(), rec->config.hex().substr(0, 5)}) {
     auto found = store_->FindImage(q);
     ASSERT_TRUE(found) << q << ": " << found.error().ToString();
