@@ -298,6 +298,10 @@ Result<void> TreeCommitter::SelectXattrs() {
       continue;
     }
     if (n == "security.selinux") continue;
+    // A pax record with an empty value means "unset this keyword" (POSIX pax), and Go's
+    // archive/tar (umoci, containerd) reads it so; libarchive would restore an empty xattr.
+    // Leaving it out gives every reader the same tree.
+    if (x.value.empty()) continue;
     tar_xattrs_.push_back({x.name, x.value});
   }
   return Ok();

@@ -189,6 +189,7 @@ TEST_F(LayerCommitTest, XattrsArePaxRecords) {
   ASSERT_TRUE(Xattr("bin/ping", "security.capability", cap));
   ASSERT_TRUE(Xattr("bin/ping", "user.b", "2"));
   ASSERT_TRUE(Xattr("bin/ping", "user.a", "1"));
+  ASSERT_TRUE(Xattr("bin/ping", "user.empty", ""));  // pax would read it as "unset": left out
   ASSERT_TRUE(Xattr("bin", "user.dir", std::string(300, 'v')));  // long: pax length digits
   Hardlink("bin/ping2", "bin/ping");                             // a link entry repeats no xattrs
   Finish();
