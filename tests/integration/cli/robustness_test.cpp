@@ -1,5 +1,6 @@
 // Several berth processes on one store, and berth killed at any moment: the store stays
 // consistent and usable.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
