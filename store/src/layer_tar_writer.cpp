@@ -28,7 +28,7 @@ void PutOctal(char* field, size_t width, uint64_t v) {
 }
 
 void PutString(char* field, size_t width, std::string_view s) {
-  std::memcpy(field, s.data(), std::min(s.size(), width));
+  if (!s.empty()) std::memcpy(field, s.data(), std::min(s.size(), width));
 }
 
 bool MtimeFitsUstar(int64_t t) { return t >= 0 && static_cast<uint64_t>(t) <= kMaxOctal11; }
