@@ -93,6 +93,18 @@ Result<void> MakeDirs(const fs::path& path) {
 
 static Result<void> RemoveContents(int dirfd, dev_t dev);
 
+// Names in an open directory stream (no "." or ".."); closes the stream.
+static std::vector<std::string> ReadNames(DIR* dir) {
+  std::vector<std::string> names;
+  while (struct dirent* d = ::readdir(dir)) {
+    std::string_view n = d->d_name;
+    if (n == "." || n == "..") continue;
+    names.emplace_back(n);
+  }
+  ::closedir(dir);
+  return names;
+}
+
 static Result<void> RemoveEntry(int dirfd, const char* name, dev_t dev) {
   if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return Ok();
   if (errno != EISDIR && errno != EPERM) return SysError("remove " + Quote(name), errno);
@@ -123,14 +135,7 @@ static Result<void> RemoveContents(int dirfd, dev_t dev) {
     ::close(dup);
     return SysError("opendir", errno);
   }
-  std::vector<std::string> names;
-  while (struct dirent* d = ::readdir(dir)) {
-    std::string_view n = d->d_name;
-    if (n == "." || n == "..") continue;
-    names.emplace_back(n);
-  }
-  ::closedir(dir);
-  for (const auto& n : names) BERTH_TRY(RemoveEntry(dirfd, n.c_str(), dev));
+  for (const auto& n : ReadNames(dir)) BERTH_TRY(RemoveEntry(dirfd, n.c_str(), dev));
   return Ok();
 }
 
@@ -166,14 +171,7 @@ Result<void> RemoveTree(const fs::path& path) {
 Result<std::vector<std::string>> ListDir(const fs::path& path) {
   DIR* dir = ::opendir(path.c_str());
   if (!dir) return SysError("list " + Quote(path.string()), errno);
-  std::vector<std::string> names;
-  while (struct dirent* d = ::readdir(dir)) {
-    std::string_view n = d->d_name;
-    if (n == "." || n == "..") continue;
-    names.emplace_back(n);
-  }
-  ::closedir(dir);
-  return names;
+  return ReadNames(dir);
 }
 
 }  // namespace berth
