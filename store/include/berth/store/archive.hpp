@@ -32,6 +32,13 @@ struct LoadedImage {
 
 // Loads every image in the archive at `path` into `store`. Names come from the
 // `org.opencontainers.image.ref.name` annotation (oci) or RepoTags (docker-archive).
+// A ref.name that is a bare tag ("latest") names no repository: that image loads without a
+// name; `io.containerd.image.name` (docker 25+) is preferred when present. An index that
+// lists several platforms yields the linux manifest for the host architecture; attestations
+// are skipped. Every blob is verified before any image is recorded: kDigestMismatch for a
+// corrupt blob, kNotFound for a missing one or a missing path, kInvalidArgument for malformed
+// input, kUnsupported for another layout version. Idempotent. Needs the privileges that
+// unpacking layers needs (layer_unpack.hpp).
 Result<std::vector<LoadedImage>> LoadArchive(Store& store, const fs::path& path);
 
 struct SaveItem {
