@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libfmt-dev libisal-dev libdeflate-dev zlib1g-dev
   # tests, oracles and the demo image
   skopeo umoci oci-image-tool docker-registry busybox-static jq time
+  nginx-light openssl curl tar gzip
   util-linux iproute2 python3
 )
 
