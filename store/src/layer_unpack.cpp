@@ -1,8 +1,9 @@
 // UnpackLayer: one pass over a layer blob. The compressed bytes are hashed (blob digest),
-// decompressed, hashed again and counted (diff_id, bomb guard), and parsed by libarchive's tar
-// reader, which is fed the already-decompressed bytes through a read callback (no libarchive
-// filters, no archive_write_disk). Each header becomes an UnpackEntry for EntryWriter
-// (unpack_entry.hpp), which does all the filesystem work relative to the destination fd.
+// decompressed, hashed again and counted (diff_id, bomb guard) on a read-ahead thread
+// (read_ahead.hpp), and parsed by libarchive's tar reader, which is fed the already
+// decompressed bytes through a read callback (no libarchive filters, no archive_write_disk).
+// Each header becomes an UnpackEntry for EntryWriter (unpack_entry.hpp), which does all the
+// filesystem work relative to the destination fd on the calling thread.
 #include "berth/store/layer_unpack.hpp"
 
 #include <archive.h>
@@ -16,6 +17,7 @@
 
 #include "berth/base/strings.hpp"
 #include "in_root.hpp"
+#include "read_ahead.hpp"
 #include "unpack_entry.hpp"
 #include "whiteout.hpp"
 
@@ -27,60 +29,71 @@ using unpack::EntryData;
 using unpack::EntryWriter;
 using unpack::UnpackEntry;
 
-constexpr size_t kTarBufferSize = size_t{1} << 20;
+// The read-ahead keeps up to kChunks chunks of the tar stream ready for libarchive.
+constexpr size_t kChunkSize = size_t{1} << 20;
+constexpr size_t kChunks = 4;
 
-// The uncompressed tar stream as libarchive reads it. Every byte passes through here exactly
-// once, including whatever follows the end-of-archive blocks (Drain), so the diff_id covers
-// the whole stream as umoci's and containerd's do.
-class TarSource {
+// The uncompressed tar stream: hashed for the diff_id and counted against the size limit as
+// it is produced (on the read-ahead thread). Every byte passes through here exactly once,
+// including whatever follows the end-of-archive blocks, so the diff_id covers the whole
+// stream as umoci's and containerd's do.
+class TarStream : public Reader {
  public:
-  TarSource(Reader& in, uint64_t max_bytes, bool hash)
-      : in_(in), max_bytes_(max_bytes), hash_(hash), buf_(kTarBufferSize) {}
+  TarStream(Reader& in, uint64_t max_bytes, bool hash)
+      : in_(in), max_bytes_(max_bytes), hash_(hash) {}
+
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    BERTH_ASSIGN_OR_RETURN(size_t n, in_.Read(buf));
+    size_ += n;
+    if (size_ > max_bytes_) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "layer exceeds " + std::to_string(max_bytes_) + " bytes uncompressed");
+    }
+    if (hash_) sha_.Update(std::span<const std::byte>(buf.data(), n));
+    return n;
+  }
+  uint64_t size() const { return size_; }
+  Digest Finish() { return sha_.Finish(); }
+
+ private:
+  Reader& in_;
+  uint64_t max_bytes_;
+  bool hash_;
+  uint64_t size_ = 0;
+  Sha256 sha_;
+};
+
+// libarchive's side of the read-ahead.
+class ArchiveSource {
+ public:
+  explicit ArchiveSource(unpack::ReadAhead& ahead) : ahead_(ahead) {}
 
   static la_ssize_t ReadCallback(struct archive* a, void* self, const void** out) {
-    auto* src = static_cast<TarSource*>(self);
-    auto n = src->Fill();
-    if (!n) {
-      src->error_ = std::move(n).error();
+    auto* src = static_cast<ArchiveSource*>(self);
+    auto chunk = src->ahead_.Next();
+    if (!chunk) {
+      src->error_ = std::move(chunk).error();
       archive_set_error(a, EIO, "%s", src->error_->message.c_str());
       return -1;
     }
-    *out = src->buf_.data();
-    return static_cast<la_ssize_t>(*n);
+    *out = chunk->data();
+    return static_cast<la_ssize_t>(chunk->size());
   }
 
   // Reads the rest of the stream after libarchive has stopped at the end-of-archive marker.
   Result<void> Drain() {
     for (;;) {
-      BERTH_ASSIGN_OR_RETURN(size_t n, Fill());
-      if (n == 0) return Ok();
+      BERTH_ASSIGN_OR_RETURN(auto chunk, ahead_.Next());
+      if (chunk.empty()) return Ok();
     }
   }
 
   // The error that made the read callback fail, if any: it explains a libarchive failure
   // better than libarchive can.
   const std::optional<Error>& error() const { return error_; }
-  uint64_t size() const { return size_; }
-  Digest Finish() { return sha_.Finish(); }
 
  private:
-  Result<size_t> Fill() {
-    BERTH_ASSIGN_OR_RETURN(size_t n, in_.Read(buf_));
-    size_ += n;
-    if (size_ > max_bytes_) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "layer exceeds " + std::to_string(max_bytes_) + " bytes uncompressed");
-    }
-    if (hash_) sha_.Update(std::span<const std::byte>(buf_.data(), n));
-    return n;
-  }
-
-  Reader& in_;
-  uint64_t max_bytes_;
-  bool hash_;
-  std::vector<std::byte> buf_;
-  uint64_t size_ = 0;
-  Sha256 sha_;
+  unpack::ReadAhead& ahead_;
   std::optional<Error> error_;
 };
 
@@ -90,7 +103,7 @@ struct ArchiveDeleter {
 using ArchivePtr = std::unique_ptr<struct archive, ArchiveDeleter>;
 
 // A libarchive failure, explained by the stream error behind it when there is one.
-Error ArchiveError(struct archive* a, const TarSource& src, std::string_view what) {
+Error ArchiveError(struct archive* a, const ArchiveSource& src, std::string_view what) {
   if (src.error()) return *src.error();
   const char* text = archive_error_string(a);
   return MakeError(ErrorCode::kInvalidArgument,
@@ -99,7 +112,7 @@ Error ArchiveError(struct archive* a, const TarSource& src, std::string_view wha
 
 class ArchiveData : public EntryData {
  public:
-  ArchiveData(struct archive* a, const TarSource& src) : a_(a), src_(src) {}
+  ArchiveData(struct archive* a, const ArchiveSource& src) : a_(a), src_(src) {}
   Result<bool> Next(const void** data, size_t* size, int64_t* offset) override {
     la_int64_t off = 0;
     int rc = archive_read_data_block(a_, data, size, &off);
@@ -111,7 +124,7 @@ class ArchiveData : public EntryData {
 
  private:
   struct archive* a_;
-  const TarSource& src_;
+  const ArchiveSource& src_;
 };
 
 Result<void> ConvertIds(struct archive_entry* ae, UnpackEntry& e) {
@@ -168,7 +181,7 @@ Result<UnpackEntry> ConvertEntry(struct archive_entry* ae, uint64_t index) {
   return e;
 }
 
-Result<uint64_t> UnpackEntries(struct archive* a, TarSource& src, EntryWriter& writer) {
+Result<uint64_t> UnpackEntries(struct archive* a, ArchiveSource& src, EntryWriter& writer) {
   uint64_t entries = 0;
   for (;;) {
     struct archive_entry* ae = nullptr;
@@ -187,25 +200,33 @@ Result<uint64_t> UnpackEntries(struct archive* a, TarSource& src, EntryWriter& w
 }  // namespace
 
 Result<UnpackStats> UnpackLayer(Reader& in, int dest_dirfd, const UnpackOptions& options) {
+  EntryWriter writer(dest_dirfd, options.user_xattr);
+  BERTH_TRY(writer.Init());
+
   HashingReader blob(in);
   BERTH_ASSIGN_OR_RETURN(auto decompressed, DecompressReader::Open(blob));
   const Compression compression = decompressed->detected();
   // Uncompressed, the tar is the blob: its digest is already being computed.
-  TarSource tar(*decompressed, options.max_uncompressed_bytes,
+  TarStream tar(*decompressed, options.max_uncompressed_bytes,
                 /*hash=*/compression != Compression::kNone);
+  // From here until Join(), `in`, `blob`, `decompressed` and `tar` belong to the read-ahead
+  // thread. Declared after them, it is destroyed (and its thread stopped) before them.
+  unpack::ReadAhead ahead(tar, kChunkSize, kChunks);
+  BERTH_TRY(ahead.Start());
+  ArchiveSource source(ahead);
 
-  EntryWriter writer(dest_dirfd, options.user_xattr);
-  BERTH_TRY(writer.Init());
   ArchivePtr a(archive_read_new());
   if (!a) return MakeError(ErrorCode::kInternal, "create tar reader: out of memory");
   // Only tar (ustar, pax, GNU); an empty stream reads as an empty archive.
   archive_read_support_format_tar(a.get());
   archive_read_support_format_empty(a.get());
-  if (archive_read_open(a.get(), &tar, nullptr, TarSource::ReadCallback, nullptr) != ARCHIVE_OK) {
-    return ArchiveError(a.get(), tar, "read tar");
+  if (archive_read_open(a.get(), &source, nullptr, ArchiveSource::ReadCallback, nullptr) !=
+      ARCHIVE_OK) {
+    return ArchiveError(a.get(), source, "read tar");
   }
-  BERTH_ASSIGN_OR_RETURN(uint64_t entries, UnpackEntries(a.get(), tar, writer));
-  BERTH_TRY(tar.Drain());
+  BERTH_ASSIGN_OR_RETURN(uint64_t entries, UnpackEntries(a.get(), source, writer));
+  BERTH_TRY(source.Drain());
+  ahead.Join();
   BERTH_TRY(writer.Finish());
 
   UnpackStats stats;

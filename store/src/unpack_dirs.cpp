@@ -128,9 +128,14 @@ Result<void> UnpackDirs::MakeDir(const DirHandle& parent, const std::string& nam
   return Ok();
 }
 
-void UnpackDirs::RecordTimes(const std::string& path, const struct timespec& atime,
-                             const struct timespec& mtime) {
+Result<void> UnpackDirs::RecordTimes(const std::string& path, const struct timespec& atime,
+                                     const struct timespec& mtime) {
+  if (times_.size() >= kMaxRecordedTimes && !times_.count(path)) {
+    BERTH_TRY(ApplyTimes());
+    times_.clear();
+  }
   times_[path] = Times{atime, mtime};
+  return Ok();
 }
 
 Result<void> UnpackDirs::ApplyTimes() {

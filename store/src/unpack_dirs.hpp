@@ -43,6 +43,8 @@ enum class Missing {
 
 class UnpackDirs {
  public:
+  static constexpr size_t kMaxRecordedTimes = size_t{1} << 20;
+
   UnpackDirs(RootResolver& resolver, const Creator& creator, bool user_xattr)
       : resolver_(resolver), creator_(creator), user_xattr_(user_xattr) {}
 
@@ -53,8 +55,11 @@ class UnpackDirs {
   // Drops every cached fd; handles already given out stay valid.
   void Invalidate();
 
-  void RecordTimes(const std::string& path, const struct timespec& atime,
-                   const struct timespec& mtime);
+  // Remembers a directory's times for ApplyTimes. Memory stays bounded: past
+  // kMaxRecordedTimes directories, the recorded ones are applied early (a later child in one
+  // of them would then leave it with the time of that child's creation).
+  Result<void> RecordTimes(const std::string& path, const struct timespec& atime,
+                           const struct timespec& mtime);
   void ForgetTimes(const std::string& path) { times_.erase(path); }
   // Sets every recorded directory's times, deepest first. Directories removed since are
   // skipped.

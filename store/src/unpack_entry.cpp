@@ -144,8 +144,7 @@ Result<void> EntryWriter::ApplyRoot(const UnpackEntry& e) {
       FixAttrsFd(root.get(), true, e.attrs, Initial{st.st_uid, st.st_gid, st.st_mode & 07777}));
   // The root's mode or group may have changed what its children inherit.
   dirs_.Invalidate();
-  dirs_.RecordTimes("", e.attrs.atime, e.attrs.mtime);
-  return Ok();
+  return dirs_.RecordTimes("", e.attrs.atime, e.attrs.mtime);
 }
 
 // `.wh..wh..opq` applies to its directory wherever it appears in the tar (moby PR #17819),
@@ -217,7 +216,7 @@ Result<void> EntryWriter::WriteDir(const UnpackEntry& e, const DirHandle& parent
   BERTH_TRY(FixAttrsFd(fd.get(), true, e.attrs, initial));
   if (opaque) BERTH_TRY(SetOpaque(fd.get(), user_xattr_));
   std::string path = JoinComponents(e.components, e.components.size());
-  dirs_.RecordTimes(path, e.attrs.atime, e.attrs.mtime);
+  BERTH_TRY(dirs_.RecordTimes(path, e.attrs.atime, e.attrs.mtime));
   // Its children usually come next: keep the fd as their parent.
   dirs_.Adopt(std::move(path), std::move(fd),
               ParentFacts{(e.attrs.mode & S_ISGID) != 0, e.attrs.gid});

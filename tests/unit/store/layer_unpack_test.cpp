@@ -5,6 +5,8 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -251,6 +253,43 @@ TEST_F(UnpackFixture, CorruptOrTruncatedInputFails) {
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument)
         << bad.what << ": " << r.error().ToString();
   }
+}
+
+// Returns `data`, then fails the way a dropped connection does.
+class FailingReader : public Reader {
+ public:
+  FailingReader(std::string data) : data_(std::move(data)) {}
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    if (pos_ == data_.size()) return MakeError(ErrorCode::kNetwork, "read body: connection reset");
+    size_t n = std::min(buf.size(), data_.size() - pos_);
+    std::memcpy(buf.data(), data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+};
+
+TEST_F(UnpackFixture, SourceErrorIsReportedNotMaskedByTheTarReader) {
+  const std::string tar = Tar({File("a", std::string(100000, 'a')), File("b", "b")});
+  for (const std::string& blob :
+       {tar, Tar({File("a", std::string(100000, 'a'))}, TarCompression::kGzip)}) {
+    FailingReader in(blob.substr(0, blob.size() / 2));
+    auto r = UnpackLayer(in, dest_fd_.get());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kNetwork) << r.error().ToString();
+    EXPECT_NE(r.error().message.find("connection reset"), std::string::npos);
+  }
+}
+
+TEST_F(UnpackFixture, EarlyEntryErrorStopsWithoutReadingTheRest) {
+  // The read-ahead thread is still busy with the 32 MiB file when the first entry fails.
+  const std::string blob = Tar({File(".", "x"), File("big", std::string(32 << 20, 'b'))});
+  auto r = Unpack(blob);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("unpack entry '.'"), std::string::npos) << r.error().message;
 }
 
 // --- Attributes ----------------------------------------------------------------------------

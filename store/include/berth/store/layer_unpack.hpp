@@ -46,7 +46,9 @@ struct UnpackStats {
 
 // Unpacks `in` (read to its end) into the empty directory `dest_dirfd`. On failure the error
 // names the offending entry (kInvalidArgument for hostile or malformed input) and the
-// directory may hold a partial tree: the caller stages it and discards it.
+// directory may hold a partial tree: the caller stages it and discards it. `in` is read on a
+// helper thread while the calling thread writes files (never both at once, and never after
+// UnpackLayer returns), so it must not depend on being read from the calling thread.
 Result<UnpackStats> UnpackLayer(Reader& in, int dest_dirfd, const UnpackOptions& options = {});
 
 }  // namespace berth::store
