@@ -171,7 +171,7 @@ Result<HttpResponse> RegistryClient::Execute(const std::function<Result<HttpRequ
     int64_t delay = backoff;
     std::optional<Error> failure;
     if (r) {
-      if (r->status == 401) {
+      if (r->status == 401 && !scope.empty()) {
         return ErrorFromResponse("authenticate to " + options_.endpoint.registry, *r);
       }
       if (!IsRetryableStatus(r->status)) return r;

@@ -1,0 +1,185 @@
+#include "berth/puller/registry_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include "registry_fixture.hpp"
+
+namespace berth::puller {
+namespace {
+
+using testing::FakeResponse;
+using testing::FakeTransport;
+using testing::kReg;
+using testing::kTokenUrl;
+
+struct Harness {
+  std::shared_ptr<FakeTransport> t = std::make_shared<FakeTransport>();
+  int64_t now = 1000;
+  std::vector<int64_t> sleeps;
+  std::unique_ptr<RegistryClient> Client(std::optional<Credentials> creds = {}) {
+    RegistryClientOptions o;
+    o.transport = t;
+    o.endpoint = {"reg.test", "reg.test", false, {}};
+    o.creds = std::move(creds);
+    o.retry.sleep = [this](int64_t ms) { sleeps.push_back(ms); };
+    o.clock = [this] { return now; };
+    return std::make_unique<RegistryClient>(std::move(o));
+  }
+  std::string ManifestUrl(const std::string& ref) { return std::string(kReg) + "/v2/app/manifests/" + ref; }
+};
+
+const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
+
+TEST(RegistryClient, AnonymousTokenFlowAndAcceptSet) {
+  Harness h;
+  auto img = testing::MakeImage(1);
+  testing::AddAuth(*h.t);
+  testing::AddImage(*h.t, img, "1");
+  auto m = h.Client()->GetManifest("app", "1");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->bytes, img.manifest);
+  EXPECT_EQ(m->media_type, kOciManifest);
+  auto reqs = h.t->requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[1].url, kTokenUrl);
+  EXPECT_EQ(reqs[1].Header("Authorization"), "");
+  EXPECT_EQ(reqs[2].Header("Authorization"), "Bearer tok");
+  std::string accept = reqs[2].Header("Accept");
+  for (const char* t : {"application/vnd.oci.image.index.v1+json",
+                        "application/vnd.docker.distribution.manifest.list.v2+json",
+                        "application/vnd.oci.image.manifest.v1+json",
+                        "application/vnd.docker.distribution.manifest.v2+json"}) {
+    EXPECT_NE(accept.find(t), std::string::npos) << t;
+  }
+}
+
+TEST(RegistryClient, BasicCredentialsGoToTokenServer) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  h.t->On("GET", h.ManifestUrl("1"), testing::Json("{}", kOciManifest));
+  (void)h.Client(Credentials{"u", "p"})->GetManifest("app", "1");
+  EXPECT_EQ(h.t->requests()[1].Header("Authorization"), "Basic dTpw");
+}
+
+TEST(RegistryClient, AccessTokenOnlyAndExpiryRefetch) {
+  Harness h;
+  h.t->On("GET", std::string(kReg) + "/v2/",
+          FakeResponse{401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test")"}}, "", -1});
+  h.t->On("GET", kTokenUrl, FakeResponse{200, {}, R"({"access_token":"acc"})", -1});
+  auto img = testing::MakeImage(1);
+  testing::AddImage(*h.t, img, "1");
+  auto c = h.Client();
+  ASSERT_TRUE(c->GetManifest("app", "1"));
+  EXPECT_EQ(h.t->requests().back().Header("Authorization"), "Bearer acc");
+  ASSERT_TRUE(c->GetManifest("app", "1"));
+  EXPECT_EQ(h.t->Count("GET", kTokenUrl), 1);
+  h.now += 61;  // default expires_in is 60 s
+  ASSERT_TRUE(c->GetManifest("app", "1"));
+  EXPECT_EQ(h.t->Count("GET", kTokenUrl), 2);
+}
+
+TEST(RegistryClient, Unauthorized401RefetchesOnceThenFails) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  h.t->On("GET", h.ManifestUrl("1"), FakeResponse{401, {}, "", -1});
+  auto m = h.Client()->GetManifest("app", "1");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kUnauthorized);
+  EXPECT_NE(m.error().message.find("reg.test"), std::string::npos) << m.error().message;
+  EXPECT_EQ(h.t->Count("GET", kTokenUrl), 2);
+  EXPECT_EQ(h.t->Count("GET", h.ManifestUrl("1")), 2);
+}
+
+TEST(RegistryClient, RedirectDropsAuthorizationOnHostChangeOnly) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  auto img = testing::MakeImage(1);
+  std::string blob = img.layers[0];
+  std::string d = img.Digest(blob);
+  std::string url = std::string(kReg) + "/v2/app/blobs/" + d;
+  h.t->On("GET", url, FakeResponse{307, {{"location", "/v2/app/same/" + d}}, "", -1});
+  h.t->On("GET", std::string(kReg) + "/v2/app/same/" + d,
+          FakeResponse{307, {{"location", "https://cdn.test/b?sig=1"}}, "", -1});
+  h.t->On("GET", "https://cdn.test/b?sig=1", FakeResponse{200, {}, blob, -1});
+  struct Sink : ResumableSink {
+    std::string got;
+    Result<void> Write(std::span<const std::byte> b) override {
+      got.append(reinterpret_cast<const char*>(b.data()), b.size());
+      return Ok();
+    }
+    Result<void> Restart() override { got.clear(); return Ok(); }
+  } sink;
+  ASSERT_TRUE(h.Client()->GetBlob("app", *store::Digest::Parse(d), sink));
+  EXPECT_EQ(sink.got, blob);
+  auto reqs = h.t->requests();
+  ASSERT_EQ(reqs.size(), 5u);
+  EXPECT_EQ(reqs[3].Header("Authorization"), "Bearer tok");  // same host keeps it
+  EXPECT_EQ(reqs[4].url, "https://cdn.test/b?sig=1");
+  EXPECT_EQ(reqs[4].Header("Authorization"), "");  // CDN never sees it
+}
+
+TEST(RegistryClient, RetriesTooManyRequestsHonouringRetryAfter) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  h.t->On("GET", h.ManifestUrl("1"), FakeResponse{429, {{"retry-after", "2"}}, "", -1});
+  h.t->On("GET", h.ManifestUrl("1"), testing::Json(testing::MakeImage(1).manifest, kOciManifest));
+  ASSERT_TRUE(h.Client()->GetManifest("app", "1"));
+  EXPECT_EQ(h.sleeps, std::vector<int64_t>{2000});
+}
+
+TEST(RegistryClient, ServerErrorsExhaustedNameLastStatus) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  h.t->On("GET", h.ManifestUrl("1"), FakeResponse{503, {}, "", -1});
+  auto m = h.Client()->GetManifest("app", "1");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kNetwork);
+  EXPECT_NE(m.error().message.find("HTTP 503"), std::string::npos) << m.error().message;
+  EXPECT_NE(m.error().message.find("5 attempts"), std::string::npos) << m.error().message;
+  EXPECT_EQ(h.sleeps.size(), 4u);
+}
+
+TEST(RegistryClient, ManifestDigestMismatch) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  std::string want = store::Digest::Of("other").String();
+  h.t->On("GET", h.ManifestUrl(want), testing::Json(testing::MakeImage(1).manifest, kOciManifest));
+  auto m = h.Client()->GetManifest("app", want);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kDigestMismatch);
+  EXPECT_NE(m.error().message.find(want), std::string::npos);
+}
+
+TEST(RegistryClient, Schema1Refused) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  h.t->On("GET", h.ManifestUrl("old"),
+          testing::Json(R"({"schemaVersion":1,"name":"app"})",
+                        "application/vnd.docker.distribution.manifest.v1+prettyjws"));
+  auto m = h.Client()->GetManifest("app", "old");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(m.error().message.find("schema1"), std::string::npos);
+}
+
+TEST(RegistryClient, UnknownTagIsNotFound) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  h.t->On("GET", h.ManifestUrl("nope"),
+          FakeResponse{404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})", -1});
+  auto m = h.Client()->GetManifest("app", "nope");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(m.error().message.find("manifest unknown"), std::string::npos) << m.error().message;
+}
+
+TEST(RegistryClient, BasicAuthRegistry) {
+  Harness h;
+  h.t->On("GET", std::string(kReg) + "/v2/", FakeResponse{401, {{"www-authenticate", R"(Basic realm="r")"}}, "", -1});
+  h.t->On("GET", h.ManifestUrl("1"), testing::Json(testing::MakeImage(1).manifest, kOciManifest));
+  ASSERT_TRUE(h.Client(Credentials{"u", "p"})->GetManifest("app", "1"));
+  EXPECT_EQ(h.t->requests().back().Header("Authorization"), "Basic dTpw");
+}
+
+}  // namespace
+}  // namespace berth::puller
