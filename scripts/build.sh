@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds berth. Usage: scripts/build.sh [BUILD_DIR] [extra cmake args...]
+# BERTH_BUILD_TARGET=berth builds only the binary (the demo needs no tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build}
@@ -9,4 +10,6 @@ command -v ninja >/dev/null && gen=(-G Ninja)
 if [[ ! -f "$dir/CMakeCache.txt" ]]; then
   cmake -S . -B "$dir" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 fi
-cmake --build "$dir" -j "$(nproc)"
+target=()
+[[ -n ${BERTH_BUILD_TARGET:-} ]] && target=(--target "$BERTH_BUILD_TARGET")
+cmake --build "$dir" -j "$(nproc)" "${target[@]}"

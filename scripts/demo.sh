@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 scripts/install-deps.sh
-scripts/build.sh build
+BERTH_BUILD_TARGET=berth scripts/build.sh build
 
 demo=${BERTH_DEMO_DIR:-/var/tmp/berth-demo}
 root=$demo/root

@@ -71,7 +71,6 @@ std::string HumanSize(uint64_t bytes) {
 
 std::string HumanAge(int64_t then, int64_t now) {
   // The wording of go-units' HumanDuration, which podman prints in CREATED columns.
-  if (then <= 0) return "unknown";
   int64_t d = now > then ? now - then : 0;
   auto n = [](int64_t v, const char* unit) { return std::to_string(v) + " " + unit + " ago"; };
   if (d < 1) return "Less than a second ago";
