@@ -1,0 +1,193 @@
+#include "berth/puller/pull.hpp"
+
+#include <gtest/gtest.h>
+
+#include "berth/base/fs.hpp"
+#include "berth/base/temp_dir.hpp"
+#include "registry_fixture.hpp"
+
+namespace berth::puller {
+namespace {
+
+using testing::FakeResponse;
+using testing::kReg;
+
+class PullTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = TempDir::Create("/tmp", "berth-pull-test-");
+    ASSERT_TRUE(d);
+    dir_ = std::move(*d);
+    auto s = store::Store::Open(dir_.path() / "root");
+    ASSERT_TRUE(s) << s.error().message;
+    store_.emplace(std::move(*s));
+    testing::AddAuth(*t_);
+  }
+  PullOptions Options(const std::string& ref) {
+    PullOptions o;
+    o.reference = ref;
+    o.access.transport = t_;
+    o.access.use_environment = false;
+    o.access.certs_roots = {(dir_.path() / "no-certs").string()};
+    o.access.retry.sleep = [](int64_t) {};
+    return o;
+  }
+  std::string BlobUrl(const std::string& d) { return std::string(kReg) + "/v2/app/blobs/" + d; }
+
+  TempDir dir_;
+  std::optional<store::Store> store_;
+  std::shared_ptr<testing::FakeTransport> t_ = std::make_shared<testing::FakeTransport>();
+};
+
+TEST_F(PullTest, PullsAndCommitsImage) {
+  auto img = testing::MakeImage(3);
+  testing::AddImage(*t_, img, "1");
+  auto r = Pull(*store_, Options("reg.test/app:1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->image_id.String(), img.Digest(img.config));
+  EXPECT_EQ(r->repo_digest, "reg.test/app@" + img.Digest(img.manifest));
+  auto found = store_->FindImage("reg.test/app:1");
+  ASSERT_TRUE(found) << found.error().message;
+  for (const auto& d : img.diff_ids) EXPECT_TRUE(store_->layers().Has(*store::DiffId::Parse(d)));
+}
+
+TEST_F(PullTest, PresentLayersAreNotFetchedAgain) {
+  auto img = testing::MakeImage(2);
+  testing::AddImage(*t_, img, "1");
+  ASSERT_TRUE(Pull(*store_, Options("reg.test/app:1")));
+  size_t before = t_->requests().size();
+  struct Progress : PullProgress {
+    int exists = 0;
+    void BlobExists(const store::Digest&) override { ++exists; }
+  } progress;
+  auto o = Options("reg.test/app:1");
+  o.progress = &progress;
+  ASSERT_TRUE(Pull(*store_, o));
+  EXPECT_EQ(progress.exists, 2);
+  for (size_t i = before; i < t_->requests().size(); ++i) {
+    EXPECT_EQ(t_->requests()[i].url.find("/blobs/"), std::string::npos) << t_->requests()[i].url;
+  }
+}
+
+TEST_F(PullTest, WrongBlobDigestLeavesNothing) {
+  auto img = testing::MakeImage(1);
+  std::string bad = img.layers[0];
+  bad[bad.size() - 1] ^= 1;
+  t_->On("GET", std::string(kReg) + "/v2/app/manifests/1",
+         testing::Json(img.manifest, "application/vnd.oci.image.manifest.v1+json"));
+  t_->On("GET", BlobUrl(img.Digest(img.config)), FakeResponse{200, {}, img.config, -1});
+  t_->On("GET", BlobUrl(img.Digest(img.layers[0])), FakeResponse{200, {}, bad, -1});
+  auto r = Pull(*store_, Options("reg.test/app:1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kDigestMismatch) << r.error().message;
+  EXPECT_NE(r.error().message.find("pull reg.test/app:1: layer sha256:"), std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(store_->blobs().Has(*store::Digest::Parse(img.Digest(img.layers[0]))));
+  EXPECT_FALSE(store_->FindImage("reg.test/app:1"));
+}
+
+TEST_F(PullTest, TruncatedBlobResumesWithRange) {
+  auto img = testing::MakeImage(1);
+  const std::string& blob = img.layers[0];
+  std::string url = BlobUrl(img.Digest(blob));
+  size_t cut = blob.size() / 2;
+  // Replace the blob route: first answer breaks mid-body, the resume gets the rest (206).
+  auto fresh = std::make_shared<testing::FakeTransport>();
+  testing::AddAuth(*fresh);
+  fresh->On("GET", std::string(kReg) + "/v2/app/manifests/1",
+            testing::Json(img.manifest, "application/vnd.oci.image.manifest.v1+json"));
+  fresh->On("GET", BlobUrl(img.Digest(img.config)), FakeResponse{200, {}, img.config, -1});
+  fresh->On("GET", url, FakeResponse{200, {}, blob, static_cast<long>(cut)});
+  fresh->On("GET", url, FakeResponse{206, {}, blob.substr(cut), -1});
+  t_ = fresh;
+  auto r = Pull(*store_, Options("reg.test/app:1"));
+  ASSERT_TRUE(r) << r.error().message;
+  auto reqs = t_->requests();
+  std::vector<std::string> ranges;
+  for (const auto& q : reqs) {
+    if (q.url == url) ranges.push_back(q.Header("Range"));
+  }
+  EXPECT_EQ(ranges, (std::vector<std::string>{"", "bytes=" + std::to_string(cut) + "-"}));
+}
+
+TEST_F(PullTest, ServerIgnoringRangeRestarts) {
+  auto img = testing::MakeImage(1);
+  const std::string& blob = img.layers[0];
+  std::string url = BlobUrl(img.Digest(blob));
+  t_->On("GET", std::string(kReg) + "/v2/app/manifests/1",
+         testing::Json(img.manifest, "application/vnd.oci.image.manifest.v1+json"));
+  t_->On("GET", BlobUrl(img.Digest(img.config)), FakeResponse{200, {}, img.config, -1});
+  t_->On("GET", url, FakeResponse{200, {}, blob, static_cast<long>(blob.size() / 3)});
+  t_->On("GET", url, FakeResponse{200, {}, blob, -1});  // Range ignored: whole blob again
+  auto r = Pull(*store_, Options("reg.test/app:1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(store_->blobs().Has(*store::Digest::Parse(img.Digest(blob))));
+}
+
+TEST_F(PullTest, IndexChoosesPlatformAndRecordsIndexDigest) {
+  auto img = testing::MakeImage(1);
+  std::string md = img.Digest(img.manifest);
+  nlohmann::json idx = {
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.index.v1+json"},
+      {"manifests",
+       {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", store::Digest::Of("amd").String()},
+         {"size", 3},
+         {"platform", {{"os", "linux"}, {"architecture", "amd64"}}}},
+        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", store::Digest::Of("att").String()},
+         {"size", 3},
+         {"annotations", {{"vnd.docker.reference.type", "attestation-manifest"}}},
+         {"platform", {{"os", "linux"}, {"architecture", "arm64"}}}},
+        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", md},
+         {"size", img.manifest.size()},
+         {"platform", {{"os", "linux"}, {"architecture", "arm64"}, {"variant", "v8"}}}}}}};
+  std::string index = idx.dump();
+  testing::AddImage(*t_, img, md);
+  t_->On("GET", std::string(kReg) + "/v2/app/manifests/multi",
+         testing::Json(index, "application/vnd.oci.image.index.v1+json"));
+  auto o = Options("reg.test/app:multi");
+  o.platform = "arm64";
+  auto r = Pull(*store_, o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->pulled_digest, store::Digest::Of(index));
+  EXPECT_EQ(r->manifest.String(), md);
+  o.platform = "linux/s390x";
+  auto none = Pull(*store_, o);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(none.error().message.find("linux/amd64, linux/arm64/v8"), std::string::npos)
+      << none.error().message;
+}
+
+TEST_F(PullTest, MalformedManifestNamesField) {
+  t_->On("GET", std::string(kReg) + "/v2/app/manifests/bad",
+         testing::Json(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":42},"layers":[]})",
+                       "application/vnd.oci.image.manifest.v1+json"));
+  auto r = Pull(*store_, Options("reg.test/app:bad"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("config.digest"), std::string::npos) << r.error().message;
+}
+
+TEST_F(PullTest, MirrorsTriedInOrderThenOrigin) {
+  auto img = testing::MakeImage(1);
+  testing::AddImage(*t_, img, "1");
+  auto conf = dir_.path() / "registries.json";
+  ASSERT_TRUE(WriteFileAtomic(
+      conf, R"({"registries":{"reg.test":{"mirrors":["m1.test","m2.test:5000"]},"m2.test:5000":{"insecure":true}}})"));
+  auto o = Options("reg.test/app:1");
+  o.access.registries_conf = conf.string();
+  auto r = Pull(*store_, o);
+  ASSERT_TRUE(r) << r.error().message;
+  auto log = t_->Log();
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_EQ(log[0], "GET https://m1.test/v2/");
+  EXPECT_NE(std::find(log.begin(), log.end(), "GET http://m2.test:5000/v2/"), log.end());
+  EXPECT_NE(std::find(log.begin(), log.end(), "GET https://reg.test/v2/"), log.end());
+}
+
+}  // namespace
+}  // namespace berth::puller
