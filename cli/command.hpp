@@ -43,5 +43,6 @@ void RegisterLoad(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterSave(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterImageMount(CLI::App& parent, Invocation& inv);
 void RegisterImageUnmount(CLI::App& parent, Invocation& inv);
+void RegisterPull(CLI::App& parent, Invocation& inv, const std::string& name);
 
 }  // namespace berth::cli

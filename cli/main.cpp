@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterRmi(app, inv, "rmi");
   berth::cli::RegisterLoad(app, inv, "load");
   berth::cli::RegisterSave(app, inv, "save");
+  berth::cli::RegisterPull(app, inv, "pull");
 
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);

@@ -226,15 +226,17 @@ void ApplyOptions(CURL* c, const HttpRequest& req, Exchange& ex, curl_slist* hea
 }
 
 // "connect 127.0.0.1:5000: connection refused" from libcurl's code and text.
-Error CurlError(const HttpRequest& req, CURLcode code, const char* detail) {
+Error CurlError(CURL* c, const HttpRequest& req, CURLcode code, const char* detail) {
   std::string host = UrlHost(req.url);
   std::string what = (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
                       code == CURLE_OPERATION_TIMEDOUT)
                          ? "connect " + host
                          : req.method + " " + host;
   std::string cause = detail[0] != '\0' ? detail : curl_easy_strerror(code);
-  if (code == CURLE_COULDNT_CONNECT && cause.find("refused") != std::string::npos) {
-    cause = "connection refused";
+  long os_errno = 0;
+  curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+  if (code == CURLE_COULDNT_CONNECT && os_errno != 0) {
+    cause = std::strerror(static_cast<int>(os_errno));  // "Connection refused"
   }
   std::transform(cause.begin(), cause.end(), cause.begin(),
                  [](unsigned char ch) { return std::tolower(ch); });
@@ -279,7 +281,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, Writer* bod
                      "read " + request.url + ": response body exceeds " +
                          std::to_string(request.max_body) + " bytes");
   }
-  if (rc != CURLE_OK) return CurlError(request, rc, detail);
+  if (rc != CURLE_OK) return CurlError(c, request, rc, detail);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   ex.response.status = static_cast<int>(status);

@@ -140,7 +140,6 @@ Result<void> RegistryClient::Ping() {
 Result<HttpResponse> RegistryClient::SendOnce(HttpRequest req, const std::string& scope,
                                               Writer* sink) {
   if (scope.empty()) return SendFollowing(std::move(req), sink);  // the ping itself
-  BERTH_TRY(Ping());
   BERTH_ASSIGN_OR_RETURN(std::string auth, auth_->Authorization(scope));
   HttpRequest first = req;
   if (!auth.empty()) first.headers.emplace_back("Authorization", auth);
@@ -162,6 +161,8 @@ Result<HttpResponse> RegistryClient::Execute(const std::function<Result<HttpRequ
                                              const std::string& scope, Writer* sink,
                                              const std::function<bool(const Error&)>& retry_error) {
   const RetryPolicy& p = options_.retry;
+  // The ping retries on its own; doing it here keeps its failure out of this retry loop.
+  if (!scope.empty()) BERTH_TRY(Ping());
   int64_t slept = 0;
   int64_t backoff = p.initial_backoff_ms;
   for (int attempt = 1;; ++attempt) {

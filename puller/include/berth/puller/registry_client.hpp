@@ -28,7 +28,7 @@ namespace berth::puller {
 
 struct RetryPolicy {
   int max_attempts = 5;
-  int64_t initial_backoff_ms = 500;  // doubled per attempt
+  int64_t initial_backoff_ms = 200;  // doubled per attempt
   int64_t max_total_ms = 25000;      // total sleep budget
   std::function<void(int64_t ms)> sleep;  // default: really sleep; tests record instead
 };
