@@ -191,3 +191,59 @@ TEST_F(PullTest, MirrorsTriedInOrderThenOrigin) {
 
 }  // namespace
 }  // namespace berth::puller
+
+namespace berth::puller {
+namespace {
+
+TEST_F(PullTest, PushOrderHeadMountUploadManifestLast) {
+  auto img = testing::MakeImage(1);
+  testing::AddImage(*t_, img, "1");
+  ASSERT_TRUE(Pull(*store_, Options("reg.test/app:1")));
+  const std::string base = std::string(kReg) + "/v2/other/";
+  t_->On("GET",
+         "https://auth.test/token?service=reg.test&scope=repository%3Aother%3Apull%2Cpush&scope="
+         "repository%3Aapp%3Apull",
+         FakeResponse{200, {}, R"({"token":"push"})", -1});
+  std::string layer = img.Digest(img.layers[0]);
+  std::string config = img.Digest(img.config);
+  t_->On("HEAD", base + "blobs/" + layer, FakeResponse{404, {}, "", -1});
+  t_->On("HEAD", base + "blobs/" + config, FakeResponse{404, {}, "", -1});
+  t_->On("POST", base + "blobs/uploads/?mount=" + layer + "&from=app", FakeResponse{201, {}, "", -1});
+  t_->On("POST", base + "blobs/uploads/?mount=" + config + "&from=app",
+         FakeResponse{202, {{"location", "/v2/other/blobs/uploads/u0"}}, "", -1});
+  t_->On("DELETE", base + "blobs/uploads/u0", FakeResponse{204, {}, "", -1});
+  t_->On("POST", base + "blobs/uploads/", FakeResponse{202, {{"location", "/v2/other/blobs/uploads/u1?s=1"}}, "", -1});
+  t_->On("PUT", base + "blobs/uploads/u1?s=1&digest=" + config, FakeResponse{201, {}, "", -1});
+  t_->On("PUT", base + "manifests/2", FakeResponse{201, {}, "", -1});
+  size_t before = t_->requests().size();
+  PushOptions o;
+  o.source = "reg.test/app:1";
+  o.destination = "reg.test/other:2";
+  o.access = Options("x").access;
+  auto d = Push(*store_, o);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->String(), img.Digest(img.manifest));
+  std::vector<std::string> log;
+  for (size_t i = before; i < t_->requests().size(); ++i) {
+    const auto& r = t_->requests()[i];
+    if (r.url.rfind(kReg, 0) == 0 && r.url != std::string(kReg) + "/v2/") log.push_back(r.method + " " + r.url.substr(std::string(kReg).size()));
+  }
+  std::vector<std::string> want = {
+      "HEAD /v2/other/blobs/" + layer,
+      "POST /v2/other/blobs/uploads/?mount=" + layer + "&from=app",
+      "HEAD /v2/other/blobs/" + config,
+      "POST /v2/other/blobs/uploads/?mount=" + config + "&from=app",
+      "DELETE /v2/other/blobs/uploads/u0",
+      "POST /v2/other/blobs/uploads/",
+      "PUT /v2/other/blobs/uploads/u1?s=1&digest=" + config,
+      "PUT /v2/other/manifests/2"};
+  EXPECT_EQ(log, want);
+  auto reqs = t_->requests();
+  EXPECT_EQ(reqs.back().body, img.manifest);
+  EXPECT_EQ(reqs.back().Header("Content-Type"), "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(reqs.back().Header("Authorization"), "Bearer push");
+  EXPECT_EQ(reqs[reqs.size() - 2].body, img.config);
+}
+
+}  // namespace
+}  // namespace berth::puller
