@@ -64,8 +64,9 @@ TEST_F(PullTest, PresentLayersAreNotFetchedAgain) {
   o.progress = &progress;
   ASSERT_TRUE(Pull(*store_, o));
   EXPECT_EQ(progress.exists, 2);
-  for (size_t i = before; i < t_->requests().size(); ++i) {
-    EXPECT_EQ(t_->requests()[i].url.find("/blobs/"), std::string::npos) << t_->requests()[i].url;
+  auto all = t_->requests();
+  for (size_t i = before; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].url.find("/blobs/"), std::string::npos) << all[i].url;
   }
 }
 
@@ -224,8 +225,9 @@ TEST_F(PullTest, PushOrderHeadMountUploadManifestLast) {
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->String(), img.Digest(img.manifest));
   std::vector<std::string> log;
-  for (size_t i = before; i < t_->requests().size(); ++i) {
-    const auto& r = t_->requests()[i];
+  auto all = t_->requests();
+  for (size_t i = before; i < all.size(); ++i) {
+    const auto& r = all[i];
     if (r.url.rfind(kReg, 0) == 0 && r.url != std::string(kReg) + "/v2/") log.push_back(r.method + " " + r.url.substr(std::string(kReg).size()));
   }
   std::vector<std::string> want = {
