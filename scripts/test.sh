@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh || exit 1
 scripts/build.sh build || exit 1
-scripts/build.sh build-asan -DBERTH_SANITIZE=ON || exit 1
+# Only the unit tests run under the sanitizers; the binary and integration tests are not needed.
+BERTH_BUILD_TARGET=berth_unit_tests scripts/build.sh build-asan -DBERTH_SANITIZE=ON || exit 1
 
 passed=0
 failed=0

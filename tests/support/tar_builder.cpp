@@ -89,7 +89,11 @@ std::string TarBuilder::Build(TarCompression c) const {
   std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_write_new(),
                                                               archive_write_free);
   archive_write_set_format_pax_restricted(a.get());
-  if (c == TarCompression::kGzip) archive_write_add_filter_gzip(a.get());
+  if (c == TarCompression::kGzip) {
+    archive_write_add_filter_gzip(a.get());
+    // No time stamp in the gzip header: the same entries must give the same blob digest.
+    archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);
+  }
   if (c == TarCompression::kZstd) archive_write_add_filter_zstd(a.get());
   archive_write_set_bytes_in_last_block(a.get(), 1);
   if (archive_write_open(a.get(), &out, nullptr, AppendToString, nullptr) != ARCHIVE_OK) {
