@@ -61,8 +61,15 @@ Result<std::vector<std::unique_ptr<RegistryClient>>> MakeClients(const store::Re
       out.push_back(std::move(c));
     }
   }
-  BERTH_ASSIGN_OR_RETURN(auto c, MakeClient(ref.registry, ref.ApiHost(), cfg, access, transport));
-  out.push_back(std::move(c));
+  const std::string& location = cfg.For(ref.registry).location;
+  if (!location.empty()) {
+    BERTH_ASSIGN_OR_RETURN(auto c, MakeClient(location, location, cfg, access, transport));
+    out.push_back(std::move(c));
+  } else {
+    BERTH_ASSIGN_OR_RETURN(auto c,
+                           MakeClient(ref.registry, ref.ApiHost(), cfg, access, transport));
+    out.push_back(std::move(c));
+  }
   return out;
 }
 

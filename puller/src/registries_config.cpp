@@ -32,6 +32,12 @@ Result<RegistryConfig> ParseEntry(const nlohmann::json& j, const std::string& na
       rc.mirrors.push_back(v.get<std::string>());
     }
   }
+  if (j.contains("location")) {
+    if (!j["location"].is_string() || j["location"].get<std::string>().empty()) {
+      return BadField(base + ".location", "not a non-empty string");
+    }
+    rc.location = j["location"].get<std::string>();
+  }
   if (j.contains("insecure")) {
     if (!j["insecure"].is_boolean()) return BadField(base + ".insecure", "not a boolean");
     rc.insecure = j["insecure"].get<bool>();

@@ -4,6 +4,7 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "berth/puller/registry_config.hpp"
 #include "registry_fixture.hpp"
 
 namespace berth::puller {
@@ -188,6 +189,25 @@ TEST_F(PullTest, MirrorsTriedInOrderThenOrigin) {
   EXPECT_EQ(log[0], "GET https://m1.test/v2/");
   EXPECT_NE(std::find(log.begin(), log.end(), "GET http://m2.test:5000/v2/"), log.end());
   EXPECT_NE(std::find(log.begin(), log.end(), "GET https://reg.test/v2/"), log.end());
+}
+
+TEST_F(PullTest, LocationReplacesTheRegistrysOwnHost) {
+  // A replica configured as the registry's location: neither the mirrors' failure nor
+  // anything else may send a request to the registry's public host.
+  auto img = testing::MakeImage(1);
+  testing::AddImage(*t_, img, "1");
+  auto conf = dir_.path() / "registries.json";
+  ASSERT_TRUE(WriteFileAtomic(
+      conf, R"({"registries":{"public.test":{"mirrors":["m1.test"],"location":"reg.test"}}})"));
+  auto o = Options("public.test/app:1");
+  o.access.registries_conf = conf.string();
+  auto r = Pull(*store_, o);
+  ASSERT_TRUE(r) << r.error().message;
+  for (const auto& line : t_->Log()) EXPECT_EQ(line.find("public.test/"), std::string::npos) << line;
+  EXPECT_EQ(t_->Log()[0], "GET https://m1.test/v2/");
+  auto bad = ParseRegistriesConfig(R"({"registries":{"r":{"location":""}}})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("registries.r.location"), std::string::npos);
 }
 
 }  // namespace

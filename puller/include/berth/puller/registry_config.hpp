@@ -4,7 +4,9 @@
 //   {"registries": {"docker.io": {"mirrors": ["127.0.0.1:5000"], "insecure": false},
 //                   "myreg:5000": {"insecure": true}}}
 // Mirrors are tried in order, then the registry itself; a mirror is addressed with the same
-// repository path. "insecure" allows plain HTTP and unverified TLS. The system file
+// repository path. "location" (podman's registries.conf field of that name) says where the
+// registry itself is: the last attempt goes there instead of the registry's public host, so a
+// test replica of docker.io never lets a failed pull reach the real one. "insecure" allows plain HTTP and unverified TLS. The system file
 // /etc/berth/registries.json is read first, then the user's ($XDG_CONFIG_HOME or ~/.config)
 // /berth/registries.json, whose entries replace the system ones per registry; an explicit
 // path replaces both. certs.d: /etc/containers/certs.d/HOST[:PORT]/ and
@@ -27,6 +29,7 @@ namespace fs = std::filesystem;
 
 struct RegistryConfig {
   std::vector<std::string> mirrors;  // "host[:port]"
+  std::string location;              // "host[:port]"; empty: the registry's own API host
   bool insecure = false;
   bool operator==(const RegistryConfig&) const = default;
 };
