@@ -67,26 +67,53 @@ Result<DirHandle> UnpackDirs::Open(const std::string& path) {
   return DirHandle{std::make_shared<const UniqueFd>(std::move(fd)), FactsOf(st)};
 }
 
-// The slow path, taken once per missing directory: open each prefix in root, creating what
-// is missing. Every step re-resolves from the root, so a symlink among the components is
-// followed inside the root exactly as for any other entry.
+// The slow path, taken once per missing directory. Each component is opened from the
+// previous one with O_NOFOLLOW, so the walk costs one openat per component; only a symlink
+// among them sends that prefix back through in-root resolution from the root (where it is
+// followed exactly as for any other entry). Opening each prefix from the root instead would
+// make a hostile 2000-level path quadratic.
 Result<DirHandle> UnpackDirs::CreateParents(const std::vector<std::string>& components, size_t n,
                                             Missing missing) {
+  // Usually only the last directory is missing (a tar without directory entries).
+  if (n > 1) {
+    auto parent = Open(JoinComponents(components, n - 1));
+    if (parent) {
+      BERTH_TRY(MakeDir(*parent, components[n - 1], missing));
+      return Open(JoinComponents(components, n));
+    }
+  }
   BERTH_ASSIGN_OR_RETURN(DirHandle cur, Open(""));
   for (size_t i = 0; i < n; ++i) {
-    std::string prefix = JoinComponents(components, i + 1);
-    auto next = Open(prefix);
-    if (!next) {
-      const int err = Errno(next.error());
-      if (err != ENOENT && err != ENOTDIR) return std::move(next).error();
-      BERTH_TRY(MakeDir(cur, components[i], missing));
-      next = Open(prefix);
-      // Still missing: the name is a dangling symlink, which mkdir does not follow.
-      if (!next) return std::move(next).error();
+    const std::string& name = components[i];
+    auto next = OpenChild(cur, name);
+    if (!next && Errno(next.error()) == ENOENT) {
+      BERTH_TRY(MakeDir(cur, name, missing));
+      next = OpenChild(cur, name);
     }
+    if (!next && Errno(next.error()) == ENOTDIR) {
+      // A symlink (to be resolved in root) or a non-directory (an error, or a whiteout
+      // device that MakeDir replaces).
+      std::string prefix = JoinComponents(components, i + 1);
+      next = Open(prefix);
+      if (!next && (Errno(next.error()) == ENOENT || Errno(next.error()) == ENOTDIR)) {
+        BERTH_TRY(MakeDir(cur, name, missing));
+        // Still missing: the name is a dangling symlink, which mkdir does not follow.
+        next = Open(prefix);
+      }
+    }
+    if (!next) return std::move(next).error();
     cur = std::move(*next);
   }
   return cur;
+}
+
+Result<DirHandle> UnpackDirs::OpenChild(const DirHandle& parent, const std::string& name) {
+  // O_DIRECTORY | O_NOFOLLOW fails with ENOTDIR on a symlink as on any non-directory.
+  UniqueFd fd(::openat(parent.fd(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return SysError("open " + Quote(name), errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) < 0) return SysError("stat " + Quote(name), errno);
+  return DirHandle{std::make_shared<const UniqueFd>(std::move(fd)), FactsOf(st)};
 }
 
 // Creates the missing parent `name` in `parent`: 0755, owned by the unpacking user.
@@ -98,7 +125,8 @@ Result<void> UnpackDirs::MakeDir(const DirHandle& parent, const std::string& nam
   if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(st.st_mode)) {
       return MakeError(ErrorCode::kNotFound,
-                       "create directory " + Quote(name) + ": a dangling symlink is in the way");
+                       "create directory " + Quote(name) +
+                           ": a symlink that leads to no directory is in the way");
     }
     if (missing != Missing::kCreateReplacing || !IsWhiteoutDevice(st)) {
       return SysError("create directory " + Quote(name), S_ISDIR(st.st_mode) ? EEXIST : ENOTDIR);

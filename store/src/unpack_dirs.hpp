@@ -71,6 +71,7 @@ class UnpackDirs {
     DirHandle dir;
   };
   Result<DirHandle> Open(const std::string& path);
+  Result<DirHandle> OpenChild(const DirHandle& parent, const std::string& name);
   Result<DirHandle> CreateParents(const std::vector<std::string>& components, size_t n,
                                   Missing missing);
   Result<void> MakeDir(const DirHandle& parent, const std::string& name, Missing missing);

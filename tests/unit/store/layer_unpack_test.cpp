@@ -292,6 +292,20 @@ TEST_F(UnpackFixture, EarlyEntryErrorStopsWithoutReadingTheRest) {
   EXPECT_NE(r.error().message.find("unpack entry '.'"), std::string::npos) << r.error().message;
 }
 
+TEST_F(UnpackFixture, DeepPathsWithoutDirEntries) {
+  // Each missing parent costs one openat, not a resolution from the root. (Kept to 200 levels
+  // because removing the tree afterwards is slow.)
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "d/";
+  std::vector<TarEntry> entries;
+  for (int i = 0; i < 50; ++i) entries.push_back(File(deep + "e" + std::to_string(i) + "/f", "f"));
+  auto r = Unpack(entries);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->entries, 50u);
+  UniqueFd fd(::openat(dest_fd_.get(), (deep + "e49/f").c_str(), O_RDONLY | O_CLOEXEC));
+  EXPECT_TRUE(fd.valid());
+}
+
 // --- Attributes ----------------------------------------------------------------------------
 
 TEST_F(UnpackFixture, MtimesIncludingDirectoriesWithLaterChildren) {
@@ -403,6 +417,17 @@ TEST_F(UnpackFixture, OwnersModesAndCapabilities) {
                 X('p', "home/p", 0600, 7, 8),
                 XAttr(XFile("ping", "elf", 0755, 0, 0), "security.capability", cap),
                 XAttr(XFile("cap-owned", "elf", 0750, 1000, 1000), "security.capability", cap)}));
+}
+
+TEST_F(UnpackFixture, XattrsOnSymlinksAndFifos) {
+  BERTH_REQUIRE_PROBE(ProbeXattr(tmp_.path(), "trusted.berth-probe"), "trusted.* xattrs");
+  // user.* is not allowed on symlinks or fifos (the kernel says EPERM): skipped, as Docker
+  // does, rather than failing the layer.
+  auto r = Unpack({WithXattr(WithXattr(Symlink("l", "t"), "trusted.l", "1"), "user.l", "2"),
+                   WithXattr(Fifo("p"), "trusted.p", "3")});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(Actual(), Expected({XAttr(XLink("l", "t"), "trusted.l", "1"),
+                                XAttr(X('p', "p", 0644), "trusted.p", "3")}));
 }
 
 TEST_F(UnpackFixture, Devices) {
