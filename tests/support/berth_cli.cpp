@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include <gtest/gtest.h>
+
 namespace berth::testing {
 
 CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
@@ -56,6 +58,20 @@ CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
   }
   res.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return res;
+}
+
+std::string RunCliOk(const std::string& binary, const std::filesystem::path& root,
+                     const std::vector<std::string>& args) {
+  CliResult r = RunCli(binary, root, args);
+  std::string cmd = binary + " --root " + root.string();
+  for (const auto& a : args) cmd += " " + a;
+  EXPECT_EQ(r.status, 0) << cmd << "\n" << r.out << r.err;
+  return r.status == 0 ? r.out : "";
+}
+
+std::string TrimTrailing(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
 }
 
 std::vector<std::string> Lines(const std::string& text) {

@@ -18,6 +18,14 @@ struct CliResult {
 CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
                  const std::vector<std::string>& args);
 
+// As RunCli, but records a test failure (with the command and its output) unless it exits 0;
+// returns stdout, or "" on failure.
+std::string RunCliOk(const std::string& binary, const std::filesystem::path& root,
+                     const std::vector<std::string>& args);
+
+// `text` without trailing newlines and spaces.
+std::string TrimTrailing(std::string text);
+
 // Splits text into lines without their '\n'.
 std::vector<std::string> Lines(const std::string& text);
 

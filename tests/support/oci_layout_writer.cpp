@@ -63,18 +63,6 @@ std::string ZeroGzipTime(std::string blob) {
   return blob;
 }
 
-std::string LayerMediaType(TarCompression c) {
-  switch (c) {
-    case TarCompression::kGzip:
-      return "application/vnd.oci.image.layer.v1.tar+gzip";
-    case TarCompression::kZstd:
-      return "application/vnd.oci.image.layer.v1.tar+zstd";
-    case TarCompression::kNone:
-      break;
-  }
-  return "application/vnd.oci.image.layer.v1.tar";
-}
-
 }  // namespace
 
 OciLayoutResult WriteOciLayout(const fs::path& dir, const OciLayoutImage& image) {
@@ -95,7 +83,7 @@ OciLayoutResult WriteOciLayout(const fs::path& dir, const OciLayoutImage& image)
     }
     result.diff_ids.push_back(Sha256String(tar));
     nlohmann::json desc = AddBlob(dir, blob);
-    desc["mediaType"] = LayerMediaType(image.compression);
+    desc["mediaType"] = OciLayerMediaType(image.compression);
     layers.push_back(desc);
     history.push_back(
         {{"created", kCreated}, {"created_by", "berth test layer " + std::to_string(i)}});

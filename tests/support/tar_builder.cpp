@@ -142,6 +142,15 @@ std::string TarBuilder::Build(TarCompression c) const {
   return out;
 }
 
+std::string OciLayerMediaType(TarCompression c) {
+  switch (c) {
+    case TarCompression::kGzip: return "application/vnd.oci.image.layer.v1.tar+gzip";
+    case TarCompression::kZstd: return "application/vnd.oci.image.layer.v1.tar+zstd";
+    case TarCompression::kNone: break;
+  }
+  return "application/vnd.oci.image.layer.v1.tar";
+}
+
 std::string Sha256String(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -50,6 +50,9 @@ class TarBuilder {
   std::vector<TarEntry> entries_;
 };
 
+// The OCI layer media type for a compression ("application/vnd.oci.image.layer.v1.tar+gzip").
+std::string OciLayerMediaType(TarCompression c);
+
 // sha256 of bytes as "sha256:<hex>" (independent of berth's Digest, for cross-checks).
 std::string Sha256String(const std::string& data);
 

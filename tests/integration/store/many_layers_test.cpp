@@ -19,6 +19,7 @@
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "support/berth_cli.hpp"
 #include "support/oci_layout_writer.hpp"
 #include "support/run_in_child.hpp"
 #include "support/tar_builder.hpp"
@@ -31,24 +32,9 @@ namespace fs = std::filesystem;
 
 constexpr int kLayers = 130;
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// Runs `berth --root <store> args...`; records a failure unless it exits 0.
+// Runs `berth --root <store> args...` and returns its stdout; a non-zero exit fails the test.
 std::string Berth(const fs::path& store, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BERTH_BINARY, "--root", store.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto r = RunCommand(argv);
-  std::string cmd;
-  for (const auto& a : argv) cmd += " " + a;
-  if (!r) {
-    ADD_FAILURE() << "spawn" << cmd << ": " << r.error().ToString();
-    return "";
-  }
-  EXPECT_TRUE(r->status.ok()) << cmd << ": " << r->status.ToString() << "\n" << r->out;
-  return r->status.ok() ? r->out : "";
+  return RunCliOk(BERTH_BINARY, store, args);
 }
 
 std::string FileContent(const fs::path& p) {
@@ -114,7 +100,7 @@ TEST(ManyLayersTest, Image130LayersLoadsAndMounts) {
   RunInChild([&] {
     std::string loaded = Berth(store, {"load", "-i", layout.string()});
     ASSERT_NE(loaded.find("Loaded image: "), std::string::npos) << loaded;
-    fs::path merged = Trim(Berth(store, {"image", "mount", "localhost/many-layers:130"}));
+    fs::path merged = TrimTrailing(Berth(store, {"image", "mount", "localhost/many-layers:130"}));
     ASSERT_FALSE(merged.empty());
     CheckMerged(merged, stack);
     Berth(store, {"image", "unmount", "localhost/many-layers:130"});

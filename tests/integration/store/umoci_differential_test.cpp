@@ -30,6 +30,7 @@
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "support/berth_cli.hpp"
 #include "support/oci_layout_writer.hpp"
 #include "support/random_layer_stack.hpp"
 #include "support/run_in_child.hpp"
@@ -56,24 +57,9 @@ std::string MissingPrerequisite() {
 
 // ---- running the two tools --------------------------------------------------------------
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// Runs `berth --root <store> args...`; records a failure (with the output) unless it exits 0.
+// Runs `berth --root <store> args...` and returns its stdout; a non-zero exit fails the test.
 std::string Berth(const fs::path& store, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BERTH_BINARY, "--root", store.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto r = RunCommand(argv);
-  std::string cmd;
-  for (const auto& a : argv) cmd += " " + a;
-  if (!r) {
-    ADD_FAILURE() << "spawn" << cmd << ": " << r.error().ToString();
-    return "";
-  }
-  EXPECT_TRUE(r->status.ok()) << cmd << ": " << r->status.ToString() << "\n" << r->out;
-  return r->status.ok() ? r->out : "";
+  return RunCliOk(BERTH_BINARY, store, args);
 }
 
 // The image name from `berth load` output ("Loaded image: NAME" or "Loaded image: sha256:..").
@@ -81,7 +67,7 @@ std::string LoadedName(const std::string& out) {
   std::istringstream in(out);
   const std::string prefix = "Loaded image: ";
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind(prefix, 0) == 0) return Trim(line.substr(prefix.size()));
+    if (line.rfind(prefix, 0) == 0) return TrimTrailing(line.substr(prefix.size()));
   }
   return "";
 }
@@ -164,7 +150,7 @@ void CompareInChild(const fs::path& work, const fs::path& layout, const std::str
   const fs::path bundle = work / "bundle";
   std::string image = LoadedName(Berth(store, {"load", "-i", layout.string()}));
   ASSERT_FALSE(image.empty()) << "berth load printed no image name";
-  fs::path merged = Trim(Berth(store, {"image", "mount", image}));
+  fs::path merged = TrimTrailing(Berth(store, {"image", "mount", image}));
   ASSERT_FALSE(merged.empty()) << "berth image mount printed no path";
 
   auto umoci =

@@ -24,18 +24,6 @@ using Json = nlohmann::json;
 
 constexpr char kRefName[] = "org.opencontainers.image.ref.name";
 
-std::string LayerType(TarCompression c) {
-  switch (c) {
-    case TarCompression::kGzip:
-      return "application/vnd.oci.image.layer.v1.tar+gzip";
-    case TarCompression::kZstd:
-      return "application/vnd.oci.image.layer.v1.tar+zstd";
-    case TarCompression::kNone:
-      break;
-  }
-  return "application/vnd.oci.image.layer.v1.tar";
-}
-
 Json Desc(const std::string& media_type, const std::string& data, Json annotations = nullptr) {
   Json d = {
       {"mediaType", media_type}, {"digest", Digest::Of(data).String()}, {"size", data.size()}};
@@ -78,7 +66,7 @@ TestImage MakeImage(const std::vector<TarBuilder>& layers, TarCompression c,
     img.tars.push_back(l.Build());
     img.layers.push_back(l.Build(c));
     diff_ids.push_back(Digest::Of(img.tars.back()).String());
-    descs.push_back(Desc(LayerType(c), img.layers.back()));
+    descs.push_back(Desc(OciLayerMediaType(c), img.layers.back()));
   }
   img.config = Json{{"architecture", arch},
                     {"os", "linux"},
@@ -337,9 +325,9 @@ TEST_F(ArchiveTest, LoadsDockerArchiveWithPlainGzipAndLargeLayers) {
   ASSERT_TRUE(view) << view.error().ToString();
   EXPECT_EQ(view->manifest.config.media_type, "application/vnd.oci.image.config.v1+json");
   ASSERT_EQ(view->manifest.layers.size(), 3u);
-  EXPECT_EQ(view->manifest.layers[0].media_type, LayerType(TarCompression::kNone));
-  EXPECT_EQ(view->manifest.layers[1].media_type, LayerType(TarCompression::kNone));
-  EXPECT_EQ(view->manifest.layers[2].media_type, LayerType(TarCompression::kGzip));
+  EXPECT_EQ(view->manifest.layers[0].media_type, OciLayerMediaType(TarCompression::kNone));
+  EXPECT_EQ(view->manifest.layers[1].media_type, OciLayerMediaType(TarCompression::kNone));
+  EXPECT_EQ(view->manifest.layers[2].media_type, OciLayerMediaType(TarCompression::kGzip));
   EXPECT_EQ(view->manifest.layers[2].digest, Digest::Of(gz.layers[0]));
   EXPECT_TRUE(fs::exists(store_->layers().DiffDir(view->config.diff_ids[1]) / "big.bin"));
   EXPECT_TRUE(ListDir(store_->tmp_dir())->empty());
@@ -430,7 +418,7 @@ TEST_F(ArchiveTest, DockerRoundTripKeepsDiffIdsAndImageId) {
   for (size_t i = 0; i < img.tars.size(); ++i) {
     // Saved uncompressed: the layer blob is the tar whose sha256 is the diff_id.
     EXPECT_EQ(back_view->manifest.layers[i].digest, Digest::Of(img.tars[i]));
-    EXPECT_EQ(back_view->manifest.layers[i].media_type, LayerType(TarCompression::kNone));
+    EXPECT_EQ(back_view->manifest.layers[i].media_type, OciLayerMediaType(TarCompression::kNone));
   }
 }
 
