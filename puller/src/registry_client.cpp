@@ -10,6 +10,8 @@
 #include <ctime>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "berth/store/oci.hpp"
 #include "registry_errors.hpp"
 
@@ -55,6 +57,23 @@ std::string MediaTypeOf(const std::string& content_type) {
   while (!t.empty() && t.back() == ' ') t.pop_back();
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
   return t;
+}
+
+// "" when `text` is valid JSON, else the parser's complaint.
+std::string JsonSyntaxError(const std::string& text) {
+  if (nlohmann::json::accept(text)) return {};
+  try {
+    nlohmann::json j = nlohmann::json::parse(text);
+    return {};
+  } catch (const nlohmann::json::exception& e) {
+    std::string msg = e.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
+    auto close = msg.find("] ");
+    if (msg.rfind("[json.exception", 0) == 0 && close != std::string::npos) {
+      msg = msg.substr(close + 2);
+    }
+    return msg;
+  }
 }
 
 }  // namespace
@@ -228,6 +247,9 @@ Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo,
     m.media_type = declared;
   }
   if (!store::media::IsIndex(m.media_type) && !store::media::IsManifest(m.media_type)) {
+    if (auto syntax = JsonSyntaxError(m.bytes); !syntax.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, what + ": malformed JSON: " + syntax);
+    }
     return MakeError(ErrorCode::kUnsupported,
                      what + ": unsupported manifest media type '" + m.media_type + "'");
   }

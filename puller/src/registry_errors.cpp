@@ -6,31 +6,29 @@
 
 namespace berth::puller {
 
-namespace {
-
-std::string RegistryMessage(const HttpResponse& resp) {
-  try {
-    auto j = nlohmann::json::parse(resp.body);
-    const auto& errs = j.at("errors");
-    if (errs.is_array() && !errs.empty()) {
-      const auto& e = errs[0];
-      std::string msg = e.contains("message") && e["message"].is_string()
-                            ? e["message"].get<std::string>()
-                            : std::string();
-      if (msg.empty() && e.contains("code") && e["code"].is_string()) {
-        msg = e["code"].get<std::string>();
-      }
-      for (char& c : msg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (!msg.empty()) return msg + " (HTTP " + std::to_string(resp.status) + ")";
+std::string ServerMessage(const HttpResponse& resp) {
+  auto j = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  std::string msg;
+  if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
+    const auto& e = j["errors"][0];
+    if (e.is_object() && e.contains("message") && e["message"].is_string()) {
+      msg = e["message"].get<std::string>();
     }
-  } catch (const std::exception&) {
-    // Not a registry error document: fall through to the bare status.
+    if (msg.empty() && e.is_object() && e.contains("code") && e["code"].is_string()) {
+      msg = e["code"].get<std::string>();
+    }
+  } else if (j.is_object() && j.contains("details") && j["details"].is_string()) {
+    msg = j["details"].get<std::string>();
   }
+  for (char& c : msg) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (msg.size() > 200) msg = msg.substr(0, 200) + "...";
+  if (!msg.empty()) return msg + " (HTTP " + std::to_string(resp.status) + ")";
   if (resp.status == 429) return "too many requests (HTTP 429)";
   return "HTTP " + std::to_string(resp.status);
 }
-
-}  // namespace
 
 Error ErrorFromResponse(const std::string& what, const HttpResponse& resp) {
   ErrorCode code = ErrorCode::kInvalidArgument;
@@ -38,7 +36,7 @@ Error ErrorFromResponse(const std::string& what, const HttpResponse& resp) {
   if (resp.status == 403) code = ErrorCode::kPermissionDenied;
   if (resp.status == 404) code = ErrorCode::kNotFound;
   if (IsRetryableStatus(resp.status)) code = ErrorCode::kNetwork;
-  return MakeError(code, what + ": " + RegistryMessage(resp));
+  return MakeError(code, what + ": " + ServerMessage(resp));
 }
 
 }  // namespace berth::puller

@@ -8,6 +8,7 @@
 
 #include "base64.hpp"
 #include "berth/puller/auth.hpp"
+#include "registry_errors.hpp"
 
 namespace berth::puller {
 
@@ -127,10 +128,13 @@ Result<std::string> TokenAuth::FetchToken(const Challenge& c, const std::string&
   int64_t sent_at = clock_();
   BERTH_ASSIGN_OR_RETURN(HttpResponse resp, transport_->Send(req, nullptr));
   if (resp.status == 401 || resp.status == 403) {
-    return MakeError(ErrorCode::kUnauthorized,
-                     "authenticate to " + registry_ + ": token server answered " +
-                         std::to_string(resp.status) +
-                         (creds_ ? " (bad credentials?)" : " (credentials required?)"));
+    // Docker Hub says why ("incorrect username or password"); without a body, guess.
+    std::string why = ServerMessage(resp);
+    if (why.rfind("HTTP ", 0) == 0) {
+      why = "token server answered " + why +
+            (creds_ ? " (bad credentials?)" : " (credentials required?)");
+    }
+    return MakeError(ErrorCode::kUnauthorized, "authenticate to " + registry_ + ": " + why);
   }
   if (resp.status != 200) {
     return MakeError(resp.status >= 500 ? ErrorCode::kNetwork : ErrorCode::kInvalidArgument,
