@@ -1,79 +1,56 @@
-// Verified streaming blob download (see blob_fetch.hpp).
+// Verified, resumable blob download (see blob_fetch.hpp).
 #include "blob_fetch.hpp"
 
-#include <unistd.h>
-
-#include "berth/base/io.hpp"
-#include "berth/store/staged.hpp"
+#include "berth/store/partial_blob.hpp"
 
 namespace berth::puller {
 
 namespace {
 
-// A stage plus the hash state: survives a broken connection so the download can resume.
-class StagingSink : public ResumableSink {
+// Feeds the registry client's body bytes to the partial file.
+class PartialSink : public ResumableSink {
  public:
-  StagingSink(store::StagedFile& file, const store::Descriptor& desc,
-              const std::function<void(uint64_t)>& on_bytes)
-      : file_(file), desc_(desc), on_bytes_(on_bytes) {}
+  PartialSink(store::PartialBlob& partial, const FetchEvents& events)
+      : partial_(partial), events_(events) {}
 
   Result<void> Write(std::span<const std::byte> data) override {
-    if (desc_.size >= 0 && size_ + data.size() > static_cast<uint64_t>(desc_.size)) {
-      return MakeError(ErrorCode::kDigestMismatch,
-                       "more than the expected " + std::to_string(desc_.size) + " bytes");
-    }
-    FdWriter out(file_.fd());
-    BERTH_TRY(out.Write(data));
-    sha_.Update(data);
-    size_ += data.size();
-    if (on_bytes_) on_bytes_(size_);
+    BERTH_TRY(partial_.Append(data));
+    if (events_.bytes) events_.bytes(partial_.size());
     return Ok();
   }
-
-  Result<void> Restart() override {
-    if (::ftruncate(file_.fd(), 0) < 0) return SysError("truncate " + file_.path().string(), errno);
-    if (::lseek(file_.fd(), 0, SEEK_SET) < 0) return SysError("seek " + file_.path().string(), errno);
-    sha_ = store::Sha256();
-    size_ = 0;
-    return Ok();
-  }
-
-  uint64_t size() const { return size_; }
-  store::Digest Finish() { return sha_.Finish(); }
+  Result<void> Restart() override { return partial_.Restart(); }
 
  private:
-  store::StagedFile& file_;
-  const store::Descriptor& desc_;
-  const std::function<void(uint64_t)>& on_bytes_;
-  store::Sha256 sha_;
-  uint64_t size_ = 0;
+  store::PartialBlob& partial_;
+  const FetchEvents& events_;
 };
 
 }  // namespace
 
-Result<void> FetchBlob(RegistryClient& client, const std::string& repo,
+Result<bool> FetchBlob(RegistryClient& client, const std::string& repo,
                        const store::Descriptor& desc, store::BlobStore& blobs,
-                       const std::function<void(uint64_t)>& on_bytes) {
-  if (blobs.Has(desc.digest)) return Ok();
-  BERTH_ASSIGN_OR_RETURN(store::StagedFile file, store::StagedFile::Create(blobs.tmp_dir()));
-  StagingSink sink(file, desc, on_bytes);
-  BERTH_TRY(client.GetBlob(repo, desc.digest, sink));
-  if (desc.size >= 0 && sink.size() != static_cast<uint64_t>(desc.size)) {
-    return MakeError(ErrorCode::kDigestMismatch,
-                     "fetch blob " + desc.digest.String() + ": got " +
-                         std::to_string(sink.size()) + " bytes, expected " +
-                         std::to_string(desc.size));
+                       const FetchEvents& events) {
+  if (blobs.Has(desc.digest)) return false;
+  std::string what = "fetch blob " + desc.digest.String();
+  for (int attempt = 0;; ++attempt) {
+    bool waited = false;
+    auto partial = store::PartialBlob::Open(blobs, desc.digest, desc.size, &waited);
+    if (!partial) return std::move(partial).error().Context(what);
+    if (waited && events.waited) events.waited();
+    if (partial->stored()) return false;
+    uint64_t resumed_from = partial->size();
+    if (events.bytes && resumed_from > 0) events.bytes(resumed_from);
+    PartialSink sink(*partial, events);
+    BERTH_TRY(client.GetBlob(repo, desc.digest, sink, resumed_from));
+    auto committed = partial->Commit();
+    if (committed) return true;
+    // Bytes kept from an earlier attempt may be what went wrong: once, start from zero.
+    if (committed.error().code == ErrorCode::kDigestMismatch && resumed_from > 0 &&
+        attempt == 0) {
+      continue;
+    }
+    return std::move(committed).error().Context(what);
   }
-  store::Digest got = sink.Finish();
-  if (got != desc.digest) {
-    return MakeError(ErrorCode::kDigestMismatch, "fetch blob " + desc.digest.String() +
-                                                     ": digest mismatch: expected " +
-                                                     desc.digest.String() + ", got " +
-                                                     got.String());
-  }
-  auto r = file.Commit(blobs.PathOf(desc.digest));
-  if (!r && r.error().code != ErrorCode::kAlreadyExists) return r;
-  return Ok();
 }
 
 }  // namespace berth::puller

@@ -1,6 +1,7 @@
 // Downloading one blob into the store, verified while it streams (private to the puller).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -10,12 +11,22 @@
 
 namespace berth::puller {
 
-// Fetches `desc` from `repo` into a stage under the store's tmp/, hashing as bytes arrive
-// (and across Range resumes); commits to blobs/ only when size and sha256 match. More bytes
-// than desc.size fail at once. kDigestMismatch naming both digests; nothing is kept on
-// failure. `on_bytes` (may be empty) sees the running byte count.
-Result<void> FetchBlob(RegistryClient& client, const std::string& repo,
+struct FetchEvents {
+  // Another process (or thread) was downloading the same blob and this call waited for it.
+  std::function<void()> waited;
+  // The running byte count, including bytes an earlier attempt left (a resume).
+  std::function<void(uint64_t)> bytes;
+};
+
+// Fetches `desc` from `repo` into its partial file (store::PartialBlob), hashing as bytes
+// arrive, resuming with Range from what an earlier attempt or an earlier berth left; commits
+// to blobs/ only when size and sha256 match. More bytes than desc.size fail at once.
+// kDigestMismatch naming both digests, and the unverified bytes are dropped (a resumed
+// download that fails verification is retried once from byte 0 first). A connection that
+// cannot be resumed leaves the partial file for the next attempt. Returns true when the
+// blob was fetched, false when it was already stored (by this or another process).
+Result<bool> FetchBlob(RegistryClient& client, const std::string& repo,
                        const store::Descriptor& desc, store::BlobStore& blobs,
-                       const std::function<void(uint64_t)>& on_bytes);
+                       const FetchEvents& events = {});
 
 }  // namespace berth::puller

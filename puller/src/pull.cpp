@@ -44,9 +44,11 @@ Result<void> PullLayer(store::Store& st, RegistryClient& client, const std::stri
     rep.Call([&](PullProgress& p) { p.BlobExists(desc.digest); });
   } else {
     rep.Call([&](PullProgress& p) { p.BlobStarted(desc.digest, desc.size); });
-    auto fetched = FetchBlob(client, repo, desc, st.blobs(), [&](uint64_t n) {
+    FetchEvents events;
+    events.bytes = [&](uint64_t n) {
       rep.Call([&](PullProgress& p) { p.BlobBytes(desc.digest, n, desc.size); });
-    });
+    };
+    auto fetched = FetchBlob(client, repo, desc, st.blobs(), events);
     if (!fetched) return std::move(fetched).error().Context(what);
   }
   auto fd = st.blobs().Open(desc.digest);
@@ -93,7 +95,7 @@ Result<PullResult> PullFrom(store::Store& st, RegistryClient& client,
                             const store::Reference& ref, const PullOptions& o, Reporter& rep) {
   BERTH_ASSIGN_OR_RETURN(Resolved r, ResolveImage(client, ref, o.platform));
   const store::Descriptor& cfg_desc = r.parsed.config;
-  auto cfg_fetched = FetchBlob(client, ref.repository, cfg_desc, st.blobs(), {});
+  auto cfg_fetched = FetchBlob(client, ref.repository, cfg_desc, st.blobs());
   if (!cfg_fetched) return std::move(cfg_fetched).error().Context("config");
   auto cfg_json = st.blobs().Read(cfg_desc.digest, kMaxManifestBytes);
   if (!cfg_json) return std::move(cfg_json).error().Context("config");

@@ -1,4 +1,4 @@
-// RegistryClient blob, upload, manifest-push and tag-list calls.
+// RegistryClient blob, mount, manifest-push and tag-list calls (uploads: registry_upload.cpp).
 #include <nlohmann/json.hpp>
 
 #include "berth/puller/registry_client.hpp"
@@ -23,16 +23,11 @@ class CountingSink : public Writer {
   uint64_t* offset_;
 };
 
-std::string WithQuery(const std::string& url, const std::string& query) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
-}
-
 }  // namespace
 
 Result<void> RegistryClient::GetBlob(const std::string& repo, const store::Digest& digest,
-                                     ResumableSink& sink) {
+                                     ResumableSink& sink, uint64_t offset) {
   std::string what = "fetch blob " + digest.String();
-  uint64_t offset = 0;
   CountingSink counting(sink, &offset);
   auto resp = Execute(
       [&]() -> Result<HttpRequest> {
@@ -101,46 +96,6 @@ Result<bool> RegistryClient::MountBlob(const std::string& repo, const store::Dig
     (void)SendOnce(del, ScopeFor(repo), nullptr);  // best effort; the session expires anyway
   }
   return false;
-}
-
-Result<void> RegistryClient::UploadBlob(
-    const std::string& repo, const store::Digest& digest, int64_t size,
-    const std::function<Result<std::unique_ptr<Reader>>()>& open) {
-  std::string what = "upload blob " + digest.String();
-  auto start = Execute(
-      [&]() -> Result<HttpRequest> {
-        HttpRequest r;
-        r.method = "POST";
-        r.url = BaseUrl() + "/v2/" + repo + "/blobs/uploads/";
-        r.body = std::string();
-        r.tls = options_.endpoint.tls;
-        return r;
-      },
-      ScopeFor(repo), nullptr);
-  if (!start) return std::move(start).error().Context(what);
-  if (start->status != 202) return ErrorFromResponse(what + ": start upload", *start);
-  std::string loc = start->Header("location");
-  if (loc.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, what + ": upload session without Location");
-  }
-  if (loc.find("://") == std::string::npos) loc = BaseUrl() + loc;
-  std::unique_ptr<Reader> body;
-  auto put = Execute(
-      [&]() -> Result<HttpRequest> {
-        BERTH_ASSIGN_OR_RETURN(body, open());
-        HttpRequest r;
-        r.method = "PUT";
-        r.url = WithQuery(loc, "digest=" + digest.String());
-        r.headers.emplace_back("Content-Type", "application/octet-stream");
-        r.body_reader = body.get();
-        r.body_size = size;
-        r.tls = options_.endpoint.tls;
-        return r;
-      },
-      ScopeFor(repo), nullptr);
-  if (!put) return std::move(put).error().Context(what);
-  if (put->status != 201) return ErrorFromResponse(what, *put);
-  return Ok();
 }
 
 Result<store::Digest> RegistryClient::PutManifest(const std::string& repo, const std::string& ref,

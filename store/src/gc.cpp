@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
+
 #include <set>
 
 #include "berth/base/fs.hpp"
@@ -45,6 +47,18 @@ Result<void> SweepStale(const fs::path& root) {
   // exclusive lock, so whatever is in tmp/ now was left by a crash.
   BERTH_ASSIGN_OR_RETURN(auto stages, ListDir(root / "tmp"));
   for (const auto& s : stages) BERTH_TRY(RemoveTree(root / "tmp" / s));
+  // Partial downloads (see partial_blob.hpp) are kept for the next pull to resume, unless
+  // their blob got stored or nobody came back for them within a week.
+  BERTH_ASSIGN_OR_RETURN(auto partials, ListDir(root / "partial"));
+  time_t week_ago = ::time(nullptr) - 7 * 24 * 3600;
+  for (const auto& name : partials) {
+    fs::path p = root / "partial" / name;
+    struct stat st;
+    bool stored = ::access((root / "blobs" / "sha256" / name).c_str(), F_OK) == 0;
+    if (stored || (::lstat(p.c_str(), &st) == 0 && st.st_mtime < week_ago)) {
+      ::unlink(p.c_str());
+    }
+  }
   // Short links whose layer never arrived (a crash between link and rename) or is gone.
   BERTH_ASSIGN_OR_RETURN(auto links, ListDir(root / "l"));
   for (const auto& l : links) {

@@ -35,7 +35,7 @@ Result<Store> Store::Open(const fs::path& root_in) {
   std::error_code ec;
   fs::path root = fs::absolute(root_in, ec);
   if (ec) return SysError("resolve store root " + Quote(root_in.string()), ec.value());
-  for (const char* sub : {"blobs/sha256", "layers", "l", "tmp", "empty", "mounts"}) {
+  for (const char* sub : {"blobs/sha256", "layers", "l", "tmp", "partial", "empty", "mounts"}) {
     auto r = MakeDirs(root / sub);
     if (!r) return std::move(r).error().Context("open store " + Quote(root.string()));
   }

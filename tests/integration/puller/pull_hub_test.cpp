@@ -4,11 +4,16 @@
 // that nothing unverified reaches the store.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -404,6 +409,129 @@ TEST_F(PullHubTest, ServerIgnoringRangeRestartsTheBlobCorrectly) {
   auto verify = RunCommand({"sha256sum", (root_ / "blobs" / "sha256" / Hex(big)).string()});
   ASSERT_TRUE(verify);
   EXPECT_EQ(verify->out.substr(0, 64), Hex(big));
+}
+
+// ---- resume across berth runs, and concurrent pulls ----
+
+TEST_F(PullHubTest, NextPullResumesWhatAFailedPullLeft) {
+  auto proxy = Proxy();
+  ASSERT_TRUE(proxy);
+  std::string big = hub_->Var("LAYERED_BIG_LAYER_DIGEST");
+  // Every answer for the big layer breaks after 64 KiB: the pull makes progress on each
+  // attempt, then gives up.
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(big) + "$"},
+                                                      {"method", "GET"},
+                                                      {"listener", "cdn"},
+                                                      {"fault", "truncate"},
+                                                      {"after", 65536}}})));
+  std::string conf = proxy->WriteRegistriesJson(dir_.path());
+  std::string line = OneLineError(Pull({"library/layered"}, conf));
+  EXPECT_NE(line.find("layer " + big), std::string::npos) << line;
+  EXPECT_NE(line.find("gave up after"), std::string::npos) << line;
+  ExpectStoreHoldsOnlyVerifiedBlobs();
+  fs::path partial = root_ / "partial" / Hex(big);
+  ASSERT_TRUE(fs::exists(partial));
+  uintmax_t kept = fs::file_size(partial);
+  EXPECT_GE(kept, 65536u);
+
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array()));
+  size_t before = Requests(*proxy, Hex(big), "cdn").size();
+  auto r = Pull({"-q", "library/layered"}, conf);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto gets = Requests(*proxy, Hex(big), "cdn");
+  ASSERT_EQ(gets.size(), before + 1) << proxy->Log().dump(1);
+  EXPECT_EQ(gets.back()["range"], "bytes=" + std::to_string(kept) + "-");
+  EXPECT_FALSE(fs::exists(partial));
+  EXPECT_TRUE(fs::exists(root_ / "blobs" / "sha256" / Hex(big)));
+}
+
+TEST_F(PullHubTest, PullKilledMidLayerResumesInTheNextPull) {
+  auto proxy = Proxy();
+  ASSERT_TRUE(proxy);
+  std::string big = hub_->Var("LAYERED_BIG_LAYER_DIGEST");
+  // The first answer breaks after 64 KiB; the retry hangs (until berth is killed).
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(big) + "$"},
+                                                      {"method", "GET"},
+                                                      {"listener", "cdn"},
+                                                      {"fault", "truncate"},
+                                                      {"after", 65536},
+                                                      {"times", 1}},
+                                                     {{"path", Hex(big) + "$"},
+                                                      {"listener", "cdn"},
+                                                      {"fault", "delay"},
+                                                      {"seconds", 30}}})));
+  std::string conf = proxy->WriteRegistriesJson(dir_.path());
+  int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  SpawnOptions so;
+  so.stdout_fd = devnull;
+  so.stderr_fd = devnull;
+  auto berth = ChildProcess::Spawn({BERTH_BINARY, "--root", root_.string(), "pull",
+                                    "--registries-conf", conf, "--cert-dir", hub_->cert_dir(),
+                                    "library/layered"},
+                                   so);
+  ::close(devnull);
+  ASSERT_TRUE(berth);
+  fs::path partial = root_ / "partial" / Hex(big);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::error_code ec;
+  while ((fs::file_size(partial, ec) < 65536 || ec) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(fs::file_size(partial), 65536u);
+  ASSERT_TRUE(berth->Kill(SIGKILL));
+  ASSERT_TRUE(berth->Wait());
+
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array()));
+  size_t before = Requests(*proxy, Hex(big), "cdn").size();
+  auto r = Pull({"-q", "library/layered"}, conf);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto gets = Requests(*proxy, Hex(big), "cdn");
+  ASSERT_EQ(gets.size(), before + 1) << proxy->Log().dump(1);
+  EXPECT_EQ(gets.back()["range"], "bytes=65536-");
+  auto images = Berth({"images", "-q"});
+  EXPECT_EQ(Lines(images.out).size(), 1u) << images.out;
+}
+
+TEST_F(PullHubTest, TwoConcurrentPullsDownloadEachBlobOnce) {
+  auto proxy = Proxy();
+  ASSERT_TRUE(proxy);
+  // Slow blob answers, so that both pulls are surely inside their downloads at once.
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array(
+      {{{"path", "sha256"}, {"listener", "cdn"}, {"fault", "delay"}, {"seconds", 1}}})));
+  std::string conf = proxy->WriteRegistriesJson(dir_.path());
+  std::vector<std::string> args = {BERTH_BINARY, "--root", root_.string(), "pull", "-q",
+                                   "--registries-conf", conf, "--cert-dir", hub_->cert_dir(),
+                                   "library/layered"};
+  int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  SpawnOptions so;
+  so.stdout_fd = devnull;
+  auto a = ChildProcess::Spawn(args, so);
+  auto b = ChildProcess::Spawn(args, so);
+  ::close(devnull);
+  ASSERT_TRUE(a && b);
+  auto ea = a->Wait();
+  auto eb = b->Wait();
+  ASSERT_TRUE(ea && eb);
+  EXPECT_TRUE(ea->ok()) << ea->ToString();
+  EXPECT_TRUE(eb->ok()) << eb->ToString();
+
+  std::map<std::string, int> downloads;  // blob hex -> CDN GETs that sent bytes
+  for (const auto& q : proxy->Log()) {
+    if (q["listener"] != "cdn" || q["method"] != "GET") continue;
+    std::string path = q["path"];
+    path = path.substr(0, path.find('?'));
+    downloads[path.substr(path.rfind('/') + 1)]++;
+  }
+  std::istringstream layers(hub_->Var("LAYERED_LAYER_DIGESTS"));
+  std::string layer;
+  int n = 0;
+  for (; layers >> layer; ++n) EXPECT_EQ(downloads[Hex(layer)], 1) << layer;
+  EXPECT_EQ(n, 4);
+  EXPECT_EQ(downloads[Hex(hub_->Var("LAYERED_CONFIG_DIGEST"))], 1);
+  auto images = Berth({"images", "-q"});
+  EXPECT_EQ(Lines(images.out).size(), 1u) << images.out;
+  EXPECT_TRUE(fs::is_empty(root_ / "partial"));
 }
 
 }  // namespace

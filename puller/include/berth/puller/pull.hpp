@@ -5,10 +5,11 @@
 // into a stage under the store's tmp/ and committing it only when size and sha256 match.
 // Each layer is unpacked by the worker that downloaded it as soon as its blob is committed
 // (not after all downloads). A layer already present (by diff_id) or a blob already stored is
-// not fetched again. A download broken mid-body resumes with a Range request inside the same
-// pull, keeping the staged bytes and the hash state; a server that ignores Range restarts
-// the blob. A pull killed outright leaves only a stage that GC removes (no cross-process
-// resume yet). Registries are tried mirror by mirror, then the registry itself.
+// not fetched again. A download broken mid-body resumes with a Range request, inside the same
+// pull or in the next one (even after berth was killed): the bytes stay in the store's
+// partial/ file of that blob (store::PartialBlob); a server that ignores Range restarts the
+// blob. Two pulls of the same blob, in one process or several, download it once: the second
+// waits for the first. Registries are tried mirror by mirror, then the registry itself.
 //
 // Progress callbacks are serialised by Pull (never called concurrently) but come from worker
 // threads. Thread-compatible: one call at a time per Store object is not required (the store
@@ -77,34 +78,49 @@ struct PullResult {
 // second pull fetches only the manifest.
 Result<PullResult> Pull(store::Store& store, const PullOptions& options);
 
+inline constexpr int64_t kDefaultPushChunkSize = 64ll << 20;
+
 struct PushOptions {
   std::string source;       // local image (name or id)
   std::string destination;  // reference to push to; empty: the source name
   RegistryAccess access;
+  // Blobs larger than this are uploaded in PATCH chunks of this size; 0: always one PUT.
+  int64_t chunk_size = kDefaultPushChunkSize;
+  // Not owned; may be null. The pull callbacks, for blobs going the other way: BlobStarted
+  // and BlobDone around an upload, BlobExists for a blob the registry has or mounted,
+  // ConfigDone, WritingManifest. Called from the calling thread.
+  PullProgress* progress = nullptr;
 };
 
 // Pushes an image: blobs the registry lacks (HEAD first; cross-repository mount when the
-// image came from another repository on the same registry; else POST + PUT), config before
-// layers' manifest, manifest last with its exact stored bytes. Returns the manifest digest.
+// image came from another repository on the same registry; else an upload, chunked above
+// chunk_size), layers, then the config, the manifest last with its exact stored bytes (so the
+// pushed image keeps its digest). Returns the manifest digest. Errors name the destination
+// and the blob: kUnauthorized (no push access: the registry's 401 insufficient_scope),
+// kNotFound (image not stored, or a layer kept only unpacked), kNetwork.
 Result<store::Digest> Push(store::Store& store, const PushOptions& options);
 
 struct InspectOptions {
   std::string reference;
   std::string platform;
   bool list_tags = false;
+  bool manifest_only = false;  // only `top` (as served): no platform choice, config or tags
   RegistryAccess access;
 };
 
 struct RemoteImage {
   FetchedManifest top;                     // as served for the reference (may be an index)
   FetchedManifest manifest;                // the chosen platform manifest
+  store::Manifest parsed;                  // `manifest`, parsed
   store::ImageConfig config;
   std::string config_json;
   std::vector<std::string> tags;           // when list_tags
   std::string name;                        // normalised repository name
 };
 
-// Fetches manifest(s), config and optionally the tag list without touching the store.
+// Fetches manifest(s), config and optionally the tag list without touching the store; with
+// manifest_only, only what the reference names (an index stays an index). kNotFound
+// ("manifest unknown", or no entry of an index for the platform), kUnauthorized, kNetwork.
 Result<RemoteImage> InspectRemote(const InspectOptions& options);
 
 }  // namespace berth::puller

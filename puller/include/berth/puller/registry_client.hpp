@@ -82,10 +82,12 @@ class RegistryClient {
   // HEAD a manifest: its Docker-Content-Digest. kNotFound when absent.
   Result<store::Digest> HeadManifest(const std::string& repo, const std::string& ref);
 
-  // Streams blob `digest` into `sink`. A connection that breaks mid-body is resumed with
-  // `Range: bytes=N-`; a 200 answer to a Range request restarts the sink. The sink (not this
-  // call) checks the digest. kNotFound when the registry lacks the blob.
-  Result<void> GetBlob(const std::string& repo, const store::Digest& digest, ResumableSink& sink);
+  // Streams blob `digest` into `sink`, from byte `offset` on (the sink already holds the
+  // bytes before it). A connection that breaks mid-body is resumed with `Range: bytes=N-`; a
+  // 200 answer to a Range request restarts the sink. The sink (not this call) checks the
+  // digest. kNotFound when the registry lacks the blob.
+  Result<void> GetBlob(const std::string& repo, const store::Digest& digest, ResumableSink& sink,
+                       uint64_t offset = 0);
 
   // HEAD a blob: true when present (200), false on 404.
   Result<bool> HasBlob(const std::string& repo, const store::Digest& digest);
@@ -95,10 +97,14 @@ class RegistryClient {
   Result<bool> MountBlob(const std::string& repo, const store::Digest& digest,
                          const std::string& from_repo);
 
-  // Uploads a blob: POST an upload session, then PUT the whole body with ?digest=.
-  // `open` gives a fresh reader of `size` bytes for each attempt.
+  // A fresh reader of a blob's bytes from `offset` to its end (one per attempt).
+  using BlobOpener = std::function<Result<std::unique_ptr<Reader>>(uint64_t offset)>;
+
+  // Uploads a blob: POST an upload session, then PUT the whole body with ?digest=; a blob
+  // larger than `chunk_size` (> 0) goes in PATCH chunks of that size (`Content-Range`, each
+  // to the Location the last answer gave), closed by a PUT ?digest= with an empty body.
   Result<void> UploadBlob(const std::string& repo, const store::Digest& digest, int64_t size,
-                          const std::function<Result<std::unique_ptr<Reader>>()>& open);
+                          const BlobOpener& open, int64_t chunk_size = 0);
 
   // PUT a manifest under `ref` (tag or digest) with its exact bytes and media type; returns
   // the digest of the bytes.
@@ -111,10 +117,19 @@ class RegistryClient {
   // Scope used for a push (pull+push on repo, pull on mount sources). Set before pushing.
   void SetPushScope(const std::string& repo, const std::vector<std::string>& mount_from);
 
+  // What `login` checks: ping, then GET /v2/ with the credentials (Basic) or with a token the
+  // token server gave for them (Bearer, no scope). kUnauthorized with the server's words when
+  // it refuses them ("incorrect username or password"), kNetwork when unreachable.
+  Result<void> CheckCredentials();
+
  private:
   struct Call;
   std::string BaseUrl() const;
   std::string ScopeFor(const std::string& repo) const;
+  std::string AbsoluteUrl(const std::string& location) const;
+  Result<std::string> StartUpload(const std::string& repo);  // the session's Location
+  Result<std::string> PatchChunk(const std::string& repo, const std::string& location,
+                                 uint64_t start, uint64_t len, const BlobOpener& open);
   Result<HttpResponse> SendOnce(HttpRequest req, const std::string& scope, Writer* sink);
   Result<HttpResponse> SendFollowing(HttpRequest req, Writer* sink);
   Result<HttpResponse> Execute(const std::function<Result<HttpRequest>()>& build,
