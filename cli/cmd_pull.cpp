@@ -6,6 +6,7 @@
 
 #include "berth/puller/pull.hpp"
 #include "command.hpp"
+#include "transfer_display.hpp"
 
 namespace berth::cli {
 
@@ -22,32 +23,27 @@ struct PullFlags {
   bool quiet = false;
 };
 
-// Podman-style status lines; plain text (no control characters) when stdout is not a tty.
-class LineProgress : public puller::PullProgress {
+// Podman-style progress: live bars on a terminal, plain lines otherwise.
+class PullDisplay : public puller::PullProgress {
  public:
-  explicit LineProgress(bool tty) : tty_(tty) {}
-  void BlobStarted(const store::Digest& d, int64_t) override {
-    std::fprintf(stderr, "Copying blob %s\n", d.Short().c_str());
+  explicit PullDisplay(bool tty) : display_(stderr, tty) {}
+  void BlobStarted(const store::Digest& d, int64_t size) override {
+    display_.Start(d.Short(), size);
   }
-  void BlobBytes(const store::Digest& d, uint64_t done, int64_t size) override {
-    if (!tty_ || size <= 0) return;
-    std::fprintf(stderr, "\rCopying blob %s %3d%%\033[K", d.Short().c_str(),
-                 static_cast<int>(done * 100 / static_cast<uint64_t>(size)));
+  void BlobBytes(const store::Digest& d, uint64_t done, int64_t) override {
+    display_.Progress(d.Short(), done);
   }
-  void BlobDone(const store::Digest& d) override {
-    if (tty_) std::fputs("\r\033[K", stderr);
-    std::fprintf(stderr, "Copying blob %s done\n", d.Short().c_str());
-  }
+  void BlobDone(const store::Digest& d) override { display_.Finish(d.Short(), "done"); }
   void BlobExists(const store::Digest& d) override {
-    std::fprintf(stderr, "Copying blob %s skipped: already exists\n", d.Short().c_str());
+    display_.Finish(d.Short(), "skipped: already exists");
   }
   void ConfigDone(const store::Digest& d) override {
-    std::fprintf(stderr, "Copying config %s done\n", d.Short().c_str());
+    display_.Line("Copying config " + d.Short() + " done");
   }
-  void WritingManifest() override { std::fputs("Writing manifest to image destination\n", stderr); }
+  void WritingManifest() override { display_.Line("Writing manifest to image destination"); }
 
  private:
-  bool tty_;
+  TransferDisplay display_;
 };
 
 int Run(const GlobalOptions& g, const PullFlags& f) {
@@ -60,7 +56,7 @@ int Run(const GlobalOptions& g, const PullFlags& f) {
   o.access.authfile = f.authfile;
   o.access.cert_dir = f.cert_dir;
   o.access.registries_conf = f.registries_conf;
-  LineProgress progress(::isatty(STDERR_FILENO) == 1);
+  PullDisplay progress(::isatty(STDERR_FILENO) == 1);
   if (!f.quiet) o.progress = &progress;
   auto store = OpenStore(g);
   if (!store) return Fail("pull " + f.image, store.error());

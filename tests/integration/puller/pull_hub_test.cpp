@@ -123,6 +123,12 @@ TEST_F(PullHubTest, ShortNameAlpineThroughTheDockerIoMirror) {
   std::string id = TrimTrailing(r.out);
   EXPECT_EQ(id.size(), 64u) << r.out;
   EXPECT_NE(r.err.find("Trying to pull alpine"), std::string::npos) << r.err;
+  // Not a terminal: plain status lines, no control characters in a CI log.
+  EXPECT_EQ(r.err.find_first_of("\r\033"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Copying blob " + Hex(hub_->Var("ALPINE_LAYER_DIGEST")).substr(0, 12) +
+                       " done"),
+            std::string::npos)
+      << r.err;
 
   auto images = Berth({"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
   ASSERT_EQ(images.status, 0) << images.err;
@@ -164,6 +170,28 @@ TEST_F(PullHubTest, FullyQualifiedNameIsTheSameImageAndARepullFetchesNoBlob) {
   auto by_digest = Pull({"-q", "alpine@" + hub_->Var("ALPINE_INDEX_DIGEST")});
   ASSERT_EQ(by_digest.status, 0) << by_digest.err;
   EXPECT_EQ(by_digest.out, first.out);
+}
+
+TEST_F(PullHubTest, OnATerminalEachLayerHasAProgressBarWithItsRate) {
+  auto proxy = Proxy();
+  ASSERT_TRUE(proxy);
+  // Slow enough answers that a rate gets measured and the bars get drawn.
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array(
+      {{{"path", "sha256"}, {"listener", "cdn"}, {"fault", "delay"}, {"seconds", 0.3}}})));
+  std::string conf = proxy->WriteRegistriesJson(dir_.path());
+  std::string cmd = std::string(BERTH_BINARY) + " --root " + root_.string() +
+                    " pull --registries-conf " + conf + " --cert-dir " + hub_->cert_dir() +
+                    " library/layered";
+  // script(1) gives berth a pseudo-terminal and copies what it draws to stdout.
+  auto r = RunCommand({"script", "-qec", cmd, "/dev/null"});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->status.ok()) << r->out;
+  std::string big = Hex(hub_->Var("LAYERED_BIG_LAYER_DIGEST")).substr(0, 12);
+  EXPECT_NE(r->out.find("Copying blob " + big + " ["), std::string::npos) << r->out;
+  EXPECT_NE(r->out.find(" / 2.0MiB"), std::string::npos) << r->out;
+  EXPECT_NE(r->out.find("iB/s"), std::string::npos) << "a rate: " << r->out;
+  EXPECT_NE(r->out.find("\033[K"), std::string::npos) << "redrawn in place";
+  EXPECT_NE(r->out.find("Copying blob " + big + " done"), std::string::npos) << r->out;
 }
 
 TEST_F(PullHubTest, PlatformFlagPicksAnotherEntryOfTheIndex) {
