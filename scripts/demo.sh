@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job, end to end, as far as berth goes today: install dependencies, build, make a
-# small image offline from Debian's busybox-static, load it into a store, list, inspect and
-# mount it, save it back out as an OCI archive that oci-image-tool validates, and remove it.
-# Uses its own store (BERTH_DEMO_DIR, default /var/tmp/berth-demo) and cleans up its mounts.
+# The main job, end to end, as far as berth goes today: install dependencies, build, start
+# the local Docker Hub replica (tests/fixtures/hub, all on 127.0.0.1) and `berth pull alpine`
+# through it as docker.io; then make a small image offline from Debian's busybox-static, load
+# it into the store, list, inspect and mount it, save it back out as an OCI archive that
+# oci-image-tool validates, and remove it. Uses its own store (BERTH_DEMO_DIR, default
+# /var/tmp/berth-demo), stops the replica and unmounts what it mounted, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -15,11 +17,33 @@ root=$demo/root
 berth() { "$repo/build/cli/berth" --root "$root" "$@"; }
 step() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; berth "$@"; }
 
-cleanup() { berth image unmount --all >/dev/null 2>&1 || true; }
+hub=""
+cleanup() {
+  berth image unmount --all >/dev/null 2>&1 || true
+  if [[ -n $hub ]]; then tests/fixtures/hub/stop.sh "$hub" || true; fi
+}
 trap cleanup EXIT
 cleanup
 rm -rf "$demo"
 mkdir -p "$demo"
+
+echo "== starting the Docker Hub replica (registry + token auth + TLS front + blob CDN)"
+hub=$(mktemp -d /tmp/berth-demo-hub.XXXXXX)
+tests/fixtures/hub/start.sh "$hub" >/dev/null
+tests/fixtures/hub/publish-images.sh "$hub" >/dev/null 2>&1
+# shellcheck source=/dev/null
+. "$hub/env"
+echo "   docker.io is mirrored to $HUB_FRONT ($HUB_REGISTRIES_JSON); its CA is in $HUB_CERT_DIR."
+echo "   Against the real Docker Hub the same commands work without those two flags."
+pullflags=(--registries-conf "$HUB_REGISTRIES_JSON" --cert-dir "$HUB_CERT_DIR")
+step pull "${pullflags[@]}" alpine
+step pull "${pullflags[@]}" docker.io/library/alpine:latest
+step pull "${pullflags[@]}" library/layered
+step images
+merged=$(berth image mount alpine)
+echo "-- alpine's /etc/os-release:"
+cat "$merged/etc/os-release"
+berth image unmount alpine
 
 echo "== building a busybox image offline (OCI layout) from Debian's busybox-static"
 tests/fixtures/make-busybox-image.sh "$demo/busybox-oci" docker.io/library/busybox:latest
