@@ -518,7 +518,11 @@ find_berth() {
       rm -rf "$src"
       mkdir -p "$src"
       git -C "$repo" archive HEAD | tar -x -C "$src"
-      BERTH_BUILD_TARGET=berth "$src/scripts/build.sh" build-bench -DCMAKE_BUILD_TYPE=Release >&2
+      if ! BERTH_BUILD_TARGET=berth "$src/scripts/build.sh" build-bench \
+        -DCMAKE_BUILD_TYPE=Release >&2; then
+        rm -rf "$src"
+        die "building HEAD $commit failed"
+      fi
     fi
     berth=$src/build-bench/cli/berth
     BERTH_BENCH_SOURCE="built from HEAD $commit"
@@ -526,7 +530,8 @@ find_berth() {
   fi
   if [[ -z $berth ]]; then
     log "building berth (Release) in $repo/build-bench"
-    BERTH_BUILD_TARGET=berth "$repo/scripts/build.sh" build-bench -DCMAKE_BUILD_TYPE=Release >&2
+    BERTH_BUILD_TARGET=berth "$repo/scripts/build.sh" build-bench -DCMAKE_BUILD_TYPE=Release >&2 ||
+      die "building the work tree failed (try --head, or --berth PATH)"
     berth=$repo/build-bench/cli/berth
     BERTH_BENCH_SOURCE="built from $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?')"
     export BERTH_BENCH_SOURCE
