@@ -36,9 +36,8 @@ Result<std::unique_ptr<RegistryClient>> MakeClient(const std::string& registry,
   if (roots.empty()) roots = DefaultCertsRoots();
   BERTH_ASSIGN_OR_RETURN(o.endpoint.tls, FindHostCerts(registry, a.cert_dir, roots));
   o.endpoint.tls.verify = !insecure;
-  // An insecure registry is spoken to over plain HTTP (podman tries HTTPS first; berth's
-  // mirrors and local registries are configured explicitly, so HTTP is the common case).
-  o.endpoint.plain_http = insecure;
+  // An insecure registry: HTTPS without verification, falling back to plain HTTP (podman).
+  o.endpoint.http_fallback = insecure;
   BERTH_ASSIGN_OR_RETURN(o.creds, CredsFor(registry, a));
   return std::make_unique<RegistryClient>(std::move(o));
 }

@@ -79,6 +79,7 @@ std::string JsonSyntaxError(const std::string& text) {
 }  // namespace
 
 RegistryClient::RegistryClient(RegistryClientOptions options) : options_(std::move(options)) {
+  plain_http_ = options_.endpoint.plain_http;
   if (!options_.clock) options_.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
   if (!options_.retry.sleep) {
     options_.retry.sleep = [](int64_t ms) {
@@ -90,7 +91,7 @@ RegistryClient::RegistryClient(RegistryClientOptions options) : options_(std::mo
 }
 
 std::string RegistryClient::BaseUrl() const {
-  return (options_.endpoint.plain_http ? "http://" : "https://") + options_.endpoint.host;
+  return (plain_http_ ? "http://" : "https://") + options_.endpoint.host;
 }
 
 std::string RegistryClient::ScopeFor(const std::string& repo) const {
@@ -137,18 +138,34 @@ Result<void> RegistryClient::Ping() {
     if (pinged_) return Ok();
   }
   std::string what = "ping " + options_.endpoint.host;
-  auto resp = Execute(
-      [&]() -> Result<HttpRequest> {
-        HttpRequest r;
-        r.url = BaseUrl() + "/v2/";
-        r.tls = options_.endpoint.tls;
-        r.max_body = 1 << 20;
-        return r;
-      },
-      "", nullptr);
+  auto request = [&]() -> Result<HttpRequest> {
+    HttpRequest r;
+    r.url = BaseUrl() + "/v2/";
+    r.tls = options_.endpoint.tls;
+    r.max_body = 1 << 20;
+    return r;
+  };
+  std::optional<Error> https_error;
+  if (options_.endpoint.http_fallback && !plain_http_) {
+    // One HTTPS try (no retries: a plain-HTTP server fails the handshake every time).
+    // A registry answers /v2/ with 200 or 401; anything else is not one (containers/image).
+    auto https = SendOnce(*request(), "", nullptr);
+    if (https && (https->status == 200 || https->status == 401)) return Pinged(*https);
+    https_error = https ? MakeError(ErrorCode::kNetwork, "HTTP " + std::to_string(https->status))
+                        : std::move(https).error();
+    plain_http_ = true;
+  }
+  auto resp = Execute(request, "", nullptr);
+  if (!resp && https_error) {
+    return std::move(resp).error().Context(what + " (over HTTPS: " + https_error->message + ")");
+  }
   if (!resp) return std::move(resp).error().Context(what);
-  if (resp->status == 401) {
-    auto challenges = ParseWwwAuthenticate(resp->Header("www-authenticate"));
+  return Pinged(*resp);
+}
+
+Result<void> RegistryClient::Pinged(const HttpResponse& ping) {
+  if (ping.status == 401) {
+    auto challenges = ParseWwwAuthenticate(ping.Header("www-authenticate"));
     if (challenges) auth_->SetChallenges(std::move(*challenges));
   }
   std::lock_guard<std::mutex> g(mu_);

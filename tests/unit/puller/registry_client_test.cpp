@@ -181,5 +181,46 @@ TEST(RegistryClient, BasicAuthRegistry) {
   EXPECT_EQ(h.t->requests().back().Header("Authorization"), "Basic dTpw");
 }
 
+TEST(RegistryClient, InsecureRegistryFallsBackToPlainHttpWhenHttpsFails) {
+  Harness h;
+  auto img = testing::MakeImage(1);
+  FakeResponse broken;
+  broken.cut_after = 0;  // a plain-HTTP server fails the TLS handshake
+  h.t->On("GET", "https://reg.test/v2/", broken);
+  h.t->On("GET", "http://reg.test/v2/", FakeResponse{200, {}, "{}"});
+  h.t->On("GET", "http://reg.test/v2/app/manifests/1",
+          FakeResponse{200, {{"content-type", kOciManifest}}, img.manifest});
+  RegistryClientOptions o;
+  o.transport = h.t;
+  o.endpoint.registry = o.endpoint.host = "reg.test";
+  o.endpoint.http_fallback = true;
+  o.endpoint.tls.verify = false;
+  o.retry.sleep = [](int64_t) {};
+  RegistryClient client(std::move(o));
+  auto m = client.GetManifest("app", "1");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(h.t->Log(), (std::vector<std::string>{"GET https://reg.test/v2/", "GET http://reg.test/v2/",
+                                                  "GET http://reg.test/v2/app/manifests/1"}));
+}
+
+TEST(RegistryClient, InsecureRegistryStaysOnHttpsWhenItAnswers) {
+  Harness h;
+  auto img = testing::MakeImage(1);
+  h.t->On("GET", "https://reg.test/v2/", FakeResponse{200, {}, "{}"});
+  h.t->On("GET", "https://reg.test/v2/app/manifests/1",
+          FakeResponse{200, {{"content-type", kOciManifest}}, img.manifest});
+  RegistryClientOptions o;
+  o.transport = h.t;
+  o.endpoint.registry = o.endpoint.host = "reg.test";
+  o.endpoint.http_fallback = true;
+  o.endpoint.tls.verify = false;
+  RegistryClient client(std::move(o));
+  auto m = client.GetManifest("app", "1");
+  ASSERT_TRUE(m) << m.error().message;
+  for (const auto& r : h.t->requests()) {
+    EXPECT_EQ(r.url.rfind("https://", 0), 0u) << r.url;
+  }
+}
+
 }  // namespace
 }  // namespace berth::puller

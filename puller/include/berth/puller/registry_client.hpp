@@ -10,6 +10,7 @@
 // pull's workers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,7 +37,10 @@ struct RetryPolicy {
 struct RegistryEndpoint {
   std::string registry;     // what the user named ("docker.io"): credentials, messages
   std::string host;         // API host: "registry-1.docker.io", a mirror "127.0.0.1:5000"
-  bool plain_http = false;  // insecure registry spoken to over http://
+  bool plain_http = false;  // spoken to over http://
+  // An insecure registry: HTTPS without certificate checks first, and plain HTTP if that
+  // fails (podman's behaviour); the first successful ping decides for the whole client.
+  bool http_fallback = false;
   TlsOptions tls;
 };
 
@@ -126,6 +130,8 @@ class RegistryClient {
   struct Call;
   std::string BaseUrl() const;
   std::string ScopeFor(const std::string& repo) const;
+  // Records a ping's answer (the auth challenge of a 401).
+  Result<void> Pinged(const HttpResponse& ping);
   std::string AbsoluteUrl(const std::string& location) const;
   Result<std::string> StartUpload(const std::string& repo);  // the session's Location
   Result<std::string> PatchChunk(const std::string& repo, const std::string& location,
@@ -140,6 +146,7 @@ class RegistryClient {
   std::unique_ptr<TokenAuth> auth_;
   std::mutex mu_;
   bool pinged_ = false;
+  std::atomic<bool> plain_http_{false};
   std::string push_repo_;
   std::string push_scope_;
 };
