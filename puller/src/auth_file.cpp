@@ -152,8 +152,19 @@ Result<void> RemoveCredentials(const fs::path& path, const std::string& registry
     bool found = false;
     for (const auto& key : KeysFor(registry)) found = auths.erase(key) > 0 || found;
     if (!found) {
-      return MakeError(ErrorCode::kNotFound, "not logged in to " + registry);
+      return MakeError(ErrorCode::kNotFound, "not logged into " + registry);
     }
+    return Ok();
+  });
+  if (!r) return std::move(r).error().Context("remove credentials from " + path.string());
+  return Ok();
+}
+
+Result<void> RemoveAllCredentials(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Ok();
+  auto r = ModifyFile(path, [](nlohmann::json& auths) -> Result<void> {
+    auths = nlohmann::json::object();
     return Ok();
   });
   if (!r) return std::move(r).error().Context("remove credentials from " + path.string());

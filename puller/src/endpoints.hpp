@@ -16,4 +16,9 @@ Result<std::vector<std::unique_ptr<RegistryClient>>> MakeClients(const store::Re
                                                                  const RegistryAccess& access,
                                                                  bool with_mirrors);
 
+// A client for `registry` itself (no mirrors): its registries.json "location", else its API
+// host; credentials from access (--creds, else the files).
+Result<std::unique_ptr<RegistryClient>> MakeRegistryClient(const std::string& registry,
+                                                           const RegistryAccess& access);
+
 }  // namespace berth::puller

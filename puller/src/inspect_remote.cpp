@@ -32,9 +32,15 @@ Result<RemoteImage> InspectWith(RegistryClient& client, const store::Reference& 
                                 const InspectOptions& o) {
   RemoteImage out;
   out.name = ref.Name();
+  if (o.manifest_only) {
+    std::string target = ref.digest ? ref.digest->String() : ref.tag;
+    BERTH_ASSIGN_OR_RETURN(out.top, client.GetManifest(ref.repository, target));
+    return out;
+  }
   BERTH_ASSIGN_OR_RETURN(Resolved r, ResolveImage(client, ref, o.platform));
   out.top = std::move(r.top);
   out.manifest = std::move(r.manifest);
+  out.parsed = r.parsed;
   StringSink sink;
   BERTH_TRY(client.GetBlob(ref.repository, r.parsed.config.digest, sink));
   if (store::Digest::Of(sink.data()) != r.parsed.config.digest) {

@@ -1,6 +1,9 @@
-// Push: blobs the registry lacks (HEAD, cross-repository mount, POST + PUT), then the
-// manifest with its exact stored bytes (see pull.hpp).
+// Push: blobs the registry lacks (HEAD, cross-repository mount, upload: monolithic or in
+// PATCH chunks), then the manifest with its exact stored bytes (see pull.hpp).
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "berth/base/io.hpp"
 #include "berth/base/unique_fd.hpp"
@@ -25,49 +28,83 @@ std::vector<std::string> MountSources(const store::ImageRecord& rec, const store
   return out;
 }
 
-Result<void> PushBlob(store::Store& st, RegistryClient& client, const std::string& repo,
-                      const store::Descriptor& desc, const std::vector<std::string>& sources) {
-  BERTH_ASSIGN_OR_RETURN(bool present, client.HasBlob(repo, desc.digest));
-  if (present) return Ok();
-  for (const auto& src : sources) {
-    BERTH_ASSIGN_OR_RETURN(bool mounted, client.MountBlob(repo, desc.digest, src));
-    if (mounted) return Ok();
+// Reads a stored blob from `offset` on, owning the fd.
+class BlobReader : public Reader {
+ public:
+  explicit BlobReader(UniqueFd fd) : fd_(std::move(fd)), r_(fd_.get()) {}
+  Result<size_t> Read(std::span<std::byte> buf) override { return r_.Read(buf); }
+
+ private:
+  UniqueFd fd_;
+  FdReader r_;
+};
+
+struct PushContext {
+  store::Store& st;
+  RegistryClient& client;
+  const std::string& repo;
+  const std::vector<std::string>& sources;
+  const PushOptions& options;
+};
+
+// Whether the registry has the blob or can mount it from a repository it came from.
+Result<bool> BlobThere(const PushContext& c, const store::Digest& digest) {
+  BERTH_ASSIGN_OR_RETURN(bool present, c.client.HasBlob(c.repo, digest));
+  if (present) return true;
+  for (const auto& src : c.sources) {
+    BERTH_ASSIGN_OR_RETURN(bool mounted, c.client.MountBlob(c.repo, digest, src));
+    if (mounted) return true;
   }
-  if (!st.blobs().Has(desc.digest)) {
+  return false;
+}
+
+Result<void> PushBlob(const PushContext& c, const store::Descriptor& desc, bool config) {
+  PullProgress* progress = c.options.progress;
+  BERTH_ASSIGN_OR_RETURN(bool there, BlobThere(c, desc.digest));
+  if (there) {
+    if (progress != nullptr && config) progress->ConfigDone(desc.digest);
+    if (progress != nullptr && !config) progress->BlobExists(desc.digest);
+    return Ok();
+  }
+  if (!c.st.blobs().Has(desc.digest)) {
     return MakeError(ErrorCode::kNotFound, "blob " + desc.digest.String() +
                                                " is not in the local store (layer kept only "
                                                "in unpacked form)");
   }
-  struct OwnedFdReader : Reader {
-    UniqueFd fd;
-    FdReader r{-1};
-    Result<size_t> Read(std::span<std::byte> buf) override { return r.Read(buf); }
-  };
-  return client.UploadBlob(repo, desc.digest, desc.size,
-                           [&]() -> Result<std::unique_ptr<Reader>> {
-                             auto reader = std::make_unique<OwnedFdReader>();
-                             BERTH_ASSIGN_OR_RETURN(reader->fd, st.blobs().Open(desc.digest));
-                             reader->r = FdReader(reader->fd.get());
-                             return std::unique_ptr<Reader>(std::move(reader));
-                           });
+  if (progress != nullptr && !config) progress->BlobStarted(desc.digest, desc.size);
+  BERTH_TRY(c.client.UploadBlob(
+      c.repo, desc.digest, desc.size,
+      [&](uint64_t offset) -> Result<std::unique_ptr<Reader>> {
+        BERTH_ASSIGN_OR_RETURN(UniqueFd fd, c.st.blobs().Open(desc.digest));
+        if (offset > 0 && ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+          return SysError("seek blob " + desc.digest.String(), errno);
+        }
+        return std::unique_ptr<Reader>(std::make_unique<BlobReader>(std::move(fd)));
+      },
+      c.options.chunk_size));
+  if (progress != nullptr && config) progress->ConfigDone(desc.digest);
+  if (progress != nullptr && !config) progress->BlobDone(desc.digest);
+  return Ok();
 }
 
 Result<store::Digest> PushImage(store::Store& st, const store::ImageView& view,
-                                const store::Reference& ref, const RegistryAccess& access) {
-  BERTH_ASSIGN_OR_RETURN(auto clients, MakeClients(ref, access, /*with_mirrors=*/false));
+                                const store::Reference& ref, const PushOptions& options) {
+  BERTH_ASSIGN_OR_RETURN(auto clients, MakeClients(ref, options.access, /*with_mirrors=*/false));
   RegistryClient& client = *clients.back();
   std::vector<std::string> sources = MountSources(view.record, ref);
   client.SetPushScope(ref.repository, sources);
+  PushContext c{st, client, ref.repository, sources, options};
   for (const auto& layer : view.manifest.layers) {
-    auto r = PushBlob(st, client, ref.repository, layer, sources);
+    auto r = PushBlob(c, layer, /*config=*/false);
     if (!r) return std::move(r).error().Context("layer " + layer.digest.String());
   }
-  auto c = PushBlob(st, client, ref.repository, view.manifest.config, sources);
-  if (!c) return std::move(c).error().Context("config " + view.manifest.config.digest.String());
+  auto cr = PushBlob(c, view.manifest.config, /*config=*/true);
+  if (!cr) return std::move(cr).error().Context("config " + view.manifest.config.digest.String());
   std::string media_type = view.manifest.media_type.empty()
                                ? std::string(store::media::kOciManifest)
                                : view.manifest.media_type;
   std::string target = ref.digest ? ref.digest->String() : ref.tag;
+  if (options.progress != nullptr) options.progress->WritingManifest();
   return client.PutManifest(ref.repository, target, view.manifest_json, media_type);
 }
 
@@ -91,7 +128,7 @@ Result<store::Digest> Push(store::Store& store, const PushOptions& options) {
   what = "push " + ref->String();
   auto view = store.ReadImage(*rec);
   if (!view) return std::move(view).error().Context(what);
-  auto d = PushImage(store, *view, *ref, options.access);
+  auto d = PushImage(store, *view, *ref, options);
   if (!d) return std::move(d).error().Context(what);
   return *d;
 }

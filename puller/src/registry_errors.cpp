@@ -3,6 +3,9 @@
 
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "berth/puller/auth.hpp"
 
 namespace berth::puller {
 
@@ -36,6 +39,22 @@ Error ErrorFromResponse(const std::string& what, const HttpResponse& resp) {
   if (resp.status == 403) code = ErrorCode::kPermissionDenied;
   if (resp.status == 404) code = ErrorCode::kNotFound;
   if (IsRetryableStatus(resp.status)) code = ErrorCode::kNetwork;
+  if (resp.status == 401) {
+    // A token without the rights asked for (anonymous push, as Docker Hub answers it): say
+    // what the registry wants, not only "authentication required".
+    auto challenges = ParseWwwAuthenticate(resp.Header("www-authenticate"));
+    for (const auto& c : challenges ? *challenges : std::vector<Challenge>{}) {
+      if (c.Param("error") != "insufficient_scope") continue;
+      std::string scope = c.Param("scope");
+      bool push = scope.find("push") != std::string::npos;
+      return MakeError(code,
+                       what + ": " + ServerMessage(resp) + ": insufficient scope, the registry " +
+                           "wants " + scope,
+                       push ? "pushing needs credentials allowed to push there (berth login, "
+                              "or --creds)"
+                            : "the repository may not exist, or may need credentials");
+    }
+  }
   return MakeError(code, what + ": " + ServerMessage(resp));
 }
 

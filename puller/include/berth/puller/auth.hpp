@@ -64,8 +64,11 @@ Result<std::optional<Credentials>> LookupCredentials(const std::string& registry
 // is replaced atomically with mode 0600 and its directory created (0700). Idempotent.
 Result<void> SaveCredentials(const fs::path& path, const std::string& registry,
                              const Credentials& creds);
-// Removes `registry` from `path`; kNotFound if it had no entry.
+// Removes `registry` from `path`; kNotFound ("not logged into REGISTRY") if it had no entry.
 Result<void> RemoveCredentials(const fs::path& path, const std::string& registry);
+// Removes every registry's entry from `path` (other top-level keys stay); success when the
+// file does not exist.
+Result<void> RemoveAllCredentials(const fs::path& path);
 
 // Seconds since the epoch; injectable so tests can move time.
 using Clock = std::function<int64_t()>;
