@@ -27,30 +27,48 @@ class PartialSink : public ResumableSink {
 
 }  // namespace
 
-Result<bool> FetchBlob(RegistryClient& client, const std::string& repo,
-                       const store::Descriptor& desc, store::BlobStore& blobs,
-                       const FetchEvents& events) {
-  if (blobs.Has(desc.digest)) return false;
+Result<std::optional<store::PartialBlob>> FetchVerified(RegistryClient& client,
+                                                        const std::string& repo,
+                                                        const store::Descriptor& desc,
+                                                        store::BlobStore& blobs,
+                                                        const FetchEvents& events) {
+  using Out = std::optional<store::PartialBlob>;
+  if (blobs.Has(desc.digest)) return Out();
   std::string what = "fetch blob " + desc.digest.String();
   for (int attempt = 0;; ++attempt) {
     bool waited = false;
     auto partial = store::PartialBlob::Open(blobs, desc.digest, desc.size, &waited);
     if (!partial) return std::move(partial).error().Context(what);
     if (waited && events.waited) events.waited();
-    if (partial->stored()) return false;
+    if (partial->stored()) return Out();
     uint64_t resumed_from = partial->size();
     if (events.bytes && resumed_from > 0) events.bytes(resumed_from);
-    PartialSink sink(*partial, events);
-    BERTH_TRY(client.GetBlob(repo, desc.digest, sink, resumed_from));
-    auto committed = partial->Commit();
-    if (committed) return true;
+    // A complete file (a pull that died before its commit) needs no request: a Range from
+    // its end would only get 416.
+    bool complete = desc.size >= 0 && resumed_from == static_cast<uint64_t>(desc.size);
+    if (!complete) {
+      PartialSink sink(*partial, events);
+      BERTH_TRY(client.GetBlob(repo, desc.digest, sink, resumed_from));
+    }
+    auto verified = partial->Verify();
+    if (verified) return Out(std::move(*partial));
     // Bytes kept from an earlier attempt may be what went wrong: once, start from zero.
-    if (committed.error().code == ErrorCode::kDigestMismatch && resumed_from > 0 &&
+    if (verified.error().code == ErrorCode::kDigestMismatch && resumed_from > 0 &&
         attempt == 0) {
       continue;
     }
-    return std::move(committed).error().Context(what);
+    return std::move(verified).error().Context(what);
   }
+}
+
+Result<bool> FetchBlob(RegistryClient& client, const std::string& repo,
+                       const store::Descriptor& desc, store::BlobStore& blobs,
+                       const FetchEvents& events) {
+  BERTH_ASSIGN_OR_RETURN(auto partial, FetchVerified(client, repo, desc, blobs, events));
+  if (!partial) return false;
+  auto committed = partial->Commit();
+  if (!committed) return std::move(committed).error().Context("store blob " + desc.digest.String());
+  return true;
 }
 
 }  // namespace berth::puller

@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "berth/puller/registry_client.hpp"
 #include "berth/store/blob_store.hpp"
 #include "berth/store/oci.hpp"
+#include "berth/store/partial_blob.hpp"
 
 namespace berth::puller {
 
@@ -28,5 +30,15 @@ struct FetchEvents {
 Result<bool> FetchBlob(RegistryClient& client, const std::string& repo,
                        const store::Descriptor& desc, store::BlobStore& blobs,
                        const FetchEvents& events = {});
+
+// As FetchBlob, but stops before the commit: returns the verified partial blob, still locked
+// (other downloaders of it keep waiting), for the caller to read and then Commit(); nullopt
+// when the blob was already stored. Lets a pull unpack a layer before paying for the blob's
+// fsync (the layer's own syncfs makes that fsync nearly free afterwards).
+Result<std::optional<store::PartialBlob>> FetchVerified(RegistryClient& client,
+                                                        const std::string& repo,
+                                                        const store::Descriptor& desc,
+                                                        store::BlobStore& blobs,
+                                                        const FetchEvents& events = {});
 
 }  // namespace berth::puller

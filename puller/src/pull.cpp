@@ -2,11 +2,19 @@
 // commit the image (see pull.hpp).
 #include "berth/puller/pull.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "berth/base/io.hpp"
+#include "berth/base/unique_fd.hpp"
+#include "berth/store/layer_unpack.hpp"
+#include "berth/store/partial_blob.hpp"
 #include "blob_fetch.hpp"
 #include "endpoints.hpp"
 #include "resolve.hpp"
@@ -31,35 +39,38 @@ class Reporter {
   std::mutex mu_;
 };
 
-// One layer: skip it if unpacked, else fetch its blob (unless stored) and unpack it now.
-Result<void> PullLayer(store::Store& st, RegistryClient& client, const std::string& repo,
-                       const store::Descriptor& desc, const store::DiffId& diff_id,
-                       Reporter& rep) {
-  std::string what = "layer " + desc.digest.String();
-  if (st.layers().Has(diff_id)) {
-    rep.Call([&](PullProgress& p) { p.BlobExists(desc.digest); });
-    return Ok();
-  }
-  if (st.blobs().Has(desc.digest)) {
-    rep.Call([&](PullProgress& p) { p.BlobExists(desc.digest); });
+// A layer whose blob is ready to unpack: a verified download not yet committed (its fsync
+// comes after the unpack, whose syncfs makes it nearly free), or none when the blob was
+// already in the store.
+struct ReadyLayer {
+  size_t index = 0;
+  std::optional<store::PartialBlob> download;
+};
+
+// Unpacks one layer from its verified bytes (not hashed again), then commits the download.
+Result<void> UnpackReady(store::Store& st, const store::Descriptor& desc,
+                         const store::DiffId& diff_id, ReadyLayer& item) {
+  UniqueFd stored;
+  int fd = -1;
+  if (item.download) {
+    fd = item.download->fd();
+    if (::lseek(fd, 0, SEEK_SET) < 0) return SysError("seek download", errno);
   } else {
-    rep.Call([&](PullProgress& p) { p.BlobStarted(desc.digest, desc.size); });
-    FetchEvents events;
-    events.bytes = [&](uint64_t n) {
-      rep.Call([&](PullProgress& p) { p.BlobBytes(desc.digest, n, desc.size); });
-    };
-    auto fetched = FetchBlob(client, repo, desc, st.blobs(), events);
-    if (!fetched) return std::move(fetched).error().Context(what);
+    BERTH_ASSIGN_OR_RETURN(stored, st.blobs().Open(desc.digest));
+    fd = stored.get();
   }
-  auto fd = st.blobs().Open(desc.digest);
-  if (!fd) return std::move(fd).error().Context(what);
-  FdReader reader(fd->get());
-  auto unpacked = st.layers().Unpack(reader, desc.digest, &diff_id);
-  if (!unpacked) return std::move(unpacked).error().Context(what);
-  rep.Call([&](PullProgress& p) { p.BlobDone(desc.digest); });
-  return Ok();
+  FdReader reader(fd);
+  store::UnpackOptions uo;
+  uo.verified_blob = &desc.digest;
+  auto unpacked = st.layers().Unpack(reader, desc.digest, &diff_id, uo);
+  // The blob was verified: keep it even if the config disagrees about its diff_id.
+  Result<void> committed = item.download ? item.download->Commit() : Ok();
+  if (!unpacked) return std::move(unpacked).error();
+  return committed;
 }
 
+// Downloads (max_parallel at a time) and unpacks (one per core) run side by side: a fetcher
+// hands each verified layer to the unpackers and goes on with the next download.
 Result<void> PullLayers(store::Store& st, RegistryClient& client, const std::string& repo,
                         const store::Manifest& m, const store::ImageConfig& cfg,
                         int max_parallel, Reporter& rep) {
@@ -68,24 +79,82 @@ Result<void> PullLayers(store::Store& st, RegistryClient& client, const std::str
                      "config lists " + std::to_string(cfg.diff_ids.size()) +
                          " diff_ids for " + std::to_string(m.layers.size()) + " layers");
   }
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex err_mu;
+  const size_t n = m.layers.size();
+  if (n == 0) return Ok();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<ReadyLayer> ready;
   std::optional<Error> first_error;
-  auto worker = [&] {
-    for (size_t i = next++; i < m.layers.size() && !failed; i = next++) {
-      auto r = PullLayer(st, client, repo, m.layers[i], cfg.diff_ids[i], rep);
-      if (!r) {
-        std::lock_guard<std::mutex> g(err_mu);
-        if (!first_error) first_error = std::move(r).error();
-        failed = true;
+  std::atomic<bool> failed{false};
+  std::atomic<size_t> next{0};
+  size_t fetchers = std::min<size_t>(std::max(1, max_parallel), n);
+  size_t fetchers_left = fetchers;
+  auto fail = [&](Error e) {
+    std::lock_guard<std::mutex> g(mu);
+    if (!first_error) first_error = std::move(e);
+    failed = true;
+    cv.notify_all();
+  };
+  auto fetcher = [&] {
+    for (size_t i = next++; i < n && !failed; i = next++) {
+      const store::Descriptor& desc = m.layers[i];
+      std::string what = "layer " + desc.digest.String();
+      ReadyLayer item{i, std::nullopt};
+      if (st.layers().Has(cfg.diff_ids[i])) {
+        rep.Call([&](PullProgress& p) { p.BlobExists(desc.digest); });
+        continue;
       }
+      if (st.blobs().Has(desc.digest)) {
+        rep.Call([&](PullProgress& p) { p.BlobExists(desc.digest); });
+      } else {
+        rep.Call([&](PullProgress& p) { p.BlobStarted(desc.digest, desc.size); });
+        FetchEvents events;
+        events.bytes = [&](uint64_t done) {
+          rep.Call([&](PullProgress& p) { p.BlobBytes(desc.digest, done, desc.size); });
+        };
+        auto fetched = FetchVerified(client, repo, desc, st.blobs(), events);
+        if (!fetched) {
+          fail(std::move(fetched).error().Context(what));
+          break;
+        }
+        item.download = std::move(*fetched);
+      }
+      std::lock_guard<std::mutex> g(mu);
+      ready.push_back(std::move(item));
+      cv.notify_one();
+    }
+    std::lock_guard<std::mutex> g(mu);
+    --fetchers_left;
+    cv.notify_all();
+  };
+  auto unpacker = [&] {
+    for (;;) {
+      ReadyLayer item;
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        cv.wait(lk, [&] { return !ready.empty() || fetchers_left == 0; });
+        if (ready.empty()) return;
+        item = std::move(ready.front());
+        ready.pop_front();
+      }
+      const store::Descriptor& desc = m.layers[item.index];
+      if (failed) {  // keep what was verified for the next pull, skip the work
+        if (item.download) (void)item.download->Commit();
+        continue;
+      }
+      auto r = UnpackReady(st, desc, cfg.diff_ids[item.index], item);
+      if (!r) {
+        fail(std::move(r).error().Context("layer " + desc.digest.String()));
+        continue;
+      }
+      rep.Call([&](PullProgress& p) { p.BlobDone(desc.digest); });
     }
   };
-  size_t n = std::min<size_t>(std::max(1, max_parallel), m.layers.size());
+  size_t unpackers = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> threads;
-  for (size_t t = 1; t < n; ++t) threads.emplace_back(worker);
-  worker();
+  for (size_t t = 0; t < fetchers; ++t) threads.emplace_back(fetcher);
+  for (size_t t = 1; t < unpackers; ++t) threads.emplace_back(unpacker);
+  unpacker();
   for (auto& t : threads) t.join();
   if (first_error) return *std::move(first_error);
   return Ok();

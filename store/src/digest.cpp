@@ -92,7 +92,7 @@ Result<void> HashingWriter::Write(std::span<const std::byte> data) {
 
 Result<size_t> HashingReader::Read(std::span<std::byte> buf) {
   BERTH_ASSIGN_OR_RETURN(size_t n, src_.Read(buf));
-  sha_.Update(std::span<const std::byte>(buf.data(), n));
+  if (hash_) sha_.Update(std::span<const std::byte>(buf.data(), n));
   size_ += n;
   return n;
 }

@@ -203,7 +203,7 @@ Result<UnpackStats> UnpackLayer(Reader& in, int dest_dirfd, const UnpackOptions&
   EntryWriter writer(dest_dirfd, options.user_xattr);
   BERTH_TRY(writer.Init());
 
-  HashingReader blob(in);
+  HashingReader blob(in, /*hash=*/options.verified_blob == nullptr);
   BERTH_ASSIGN_OR_RETURN(auto decompressed, DecompressReader::Open(blob));
   const Compression compression = decompressed->detected();
   // Uncompressed, the tar is the blob: its digest is already being computed.
@@ -232,7 +232,7 @@ Result<UnpackStats> UnpackLayer(Reader& in, int dest_dirfd, const UnpackOptions&
   UnpackStats stats;
   stats.tar_size = tar.size();
   stats.blob_size = blob.size();
-  stats.blob_digest = blob.Finish();
+  stats.blob_digest = options.verified_blob != nullptr ? *options.verified_blob : blob.Finish();
   stats.diff_id = DiffId(compression == Compression::kNone ? stats.blob_digest : tar.Finish());
   stats.entries = entries;
   stats.compression = compression;

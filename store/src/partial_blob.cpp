@@ -71,6 +71,7 @@ PartialBlob& PartialBlob::operator=(PartialBlob&&) noexcept = default;
 PartialBlob::~PartialBlob() = default;  // closing the fd releases the lock; the bytes stay
 
 Result<void> PartialBlob::Append(std::span<const std::byte> data) {
+  verified_ = false;
   if (expected_size_ >= 0 && size_ + data.size() > static_cast<uint64_t>(expected_size_)) {
     return MakeError(ErrorCode::kDigestMismatch,
                      "more than the expected " + std::to_string(expected_size_) + " bytes");
@@ -87,14 +88,15 @@ Result<void> PartialBlob::Append(std::span<const std::byte> data) {
 }
 
 Result<void> PartialBlob::Restart() {
+  verified_ = false;
   if (::ftruncate(fd_.get(), 0) < 0) return SysError("truncate " + Quote(path_.string()), errno);
   sha_ = Sha256();
   size_ = 0;
   return Ok();
 }
 
-Result<void> PartialBlob::Commit() {
-  if (stored_) return Ok();
+Result<void> PartialBlob::Verify() {
+  if (stored_ || verified_) return Ok();
   auto mismatch = [&](std::string why) -> Error {
     ::unlink(path_.c_str());  // never resume from bytes that failed verification
     return MakeError(ErrorCode::kDigestMismatch, std::move(why));
@@ -107,6 +109,13 @@ Result<void> PartialBlob::Commit() {
   if (got != digest_) {
     return mismatch("digest mismatch: expected " + digest_.String() + ", got " + got.String());
   }
+  verified_ = true;
+  return Ok();
+}
+
+Result<void> PartialBlob::Commit() {
+  if (stored_) return Ok();
+  BERTH_TRY(Verify());
   // World-readable like every store object, durable, then visible.
   if (::fchmod(fd_.get(), 0644) < 0) return SysError("chmod " + Quote(path_.string()), errno);
   if (::fsync(fd_.get()) < 0) return SysError("fsync " + Quote(path_.string()), errno);

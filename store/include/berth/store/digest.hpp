@@ -110,13 +110,15 @@ class HashingWriter : public Writer {
 // A Reader that hashes and counts what it reads from `src`.
 class HashingReader : public Reader {
  public:
-  explicit HashingReader(Reader& src) : src_(src) {}
+  // hash=false: only counts (the bytes were verified elsewhere); Finish() is then empty.
+  explicit HashingReader(Reader& src, bool hash = true) : src_(src), hash_(hash) {}
   Result<size_t> Read(std::span<std::byte> buf) override;
   uint64_t size() const { return size_; }
   Digest Finish() { return sha_.Finish(); }
 
  private:
   Reader& src_;
+  bool hash_;
   Sha256 sha_;
   uint64_t size_ = 0;
 };

@@ -33,6 +33,9 @@ struct UnpackOptions {
   uint64_t max_uncompressed_bytes = uint64_t{256} << 30;
   // Use user.overlay.opaque instead of trusted.overlay.opaque (for rootless userxattr mounts).
   bool user_xattr = false;
+  // The caller has just verified the blob's bytes against this digest (the puller hashed
+  // them as they arrived): they are not hashed again, and UnpackStats::blob_digest is it.
+  const Digest* verified_blob = nullptr;
 };
 
 struct UnpackStats {

@@ -44,9 +44,15 @@ class PartialBlob {
   Result<void> Append(std::span<const std::byte> data);
   // Drops every byte (the server ignored Range and sends the blob from its start).
   Result<void> Restart();
-  // Verifies size and sha256 and moves the file into the blob store (already stored by
-  // someone else counts as success). On kDigestMismatch the partial file is removed.
+  // Checks size and sha256 (once; later calls repeat the verdict). On kDigestMismatch the
+  // partial file is removed. A verified partial can be read (fd()) before it is committed,
+  // e.g. to unpack it while the lock still keeps other downloaders waiting.
+  Result<void> Verify();
+  // Verify(), then make the file durable and move it into the blob store (already stored by
+  // someone else counts as success).
   Result<void> Commit();
+  // The partial file, open for reading and writing (reads need pread or an lseek first).
+  int fd() const { return fd_.get(); }
 
  private:
   PartialBlob() = default;
@@ -59,6 +65,7 @@ class PartialBlob {
   Sha256 sha_;
   uint64_t size_ = 0;
   bool stored_ = false;
+  bool verified_ = false;
 };
 
 }  // namespace berth::store
