@@ -162,7 +162,7 @@ Result<void> PullLayers(store::Store& st, RegistryClient& client, const std::str
 
 Result<PullResult> PullFrom(store::Store& st, RegistryClient& client,
                             const store::Reference& ref, const PullOptions& o, Reporter& rep) {
-  BERTH_ASSIGN_OR_RETURN(Resolved r, ResolveImage(client, ref, o.platform));
+  BERTH_ASSIGN_OR_RETURN(Resolved r, ResolveImage(client, ref, o.platform, &st.blobs()));
   const store::Descriptor& cfg_desc = r.parsed.config;
   auto cfg_fetched = FetchBlob(client, ref.repository, cfg_desc, st.blobs());
   if (!cfg_fetched) return std::move(cfg_fetched).error().Context("config");

@@ -6,7 +6,7 @@
 namespace berth::puller {
 
 Result<Resolved> ResolveImage(RegistryClient& client, const store::Reference& ref,
-                              const std::string& platform) {
+                              const std::string& platform, const store::BlobStore* local) {
   Resolved r;
   std::string tag_or_digest = ref.digest ? ref.digest->String() : ref.tag;
   BERTH_ASSIGN_OR_RETURN(r.top, client.GetManifest(ref.repository, tag_or_digest, ref.digest));
@@ -16,8 +16,18 @@ Result<Resolved> ResolveImage(RegistryClient& client, const store::Reference& re
     if (!index) return std::move(index).error().Context("parse index " + r.top.digest.String());
     BERTH_ASSIGN_OR_RETURN(store::Platform want, ParsePlatform(platform));
     BERTH_ASSIGN_OR_RETURN(store::Descriptor chosen, SelectPlatform(*index, want));
-    BERTH_ASSIGN_OR_RETURN(r.manifest, client.GetManifest(ref.repository,
-                                                          chosen.digest.String(), chosen.digest));
+    auto stored = local != nullptr && local->Has(chosen.digest)
+                      ? local->Read(chosen.digest, kMaxManifestBytes)
+                      : Result<std::string>(MakeError(ErrorCode::kNotFound, "not stored"));
+    if (stored) {
+      r.manifest.bytes = std::move(*stored);
+      r.manifest.digest = chosen.digest;
+      r.manifest.media_type = store::DetectMediaType(r.manifest.bytes);
+    } else {
+      BERTH_ASSIGN_OR_RETURN(r.manifest, client.GetManifest(ref.repository,
+                                                            chosen.digest.String(),
+                                                            chosen.digest));
+    }
     if (!store::media::IsManifest(r.manifest.media_type)) {
       return MakeError(ErrorCode::kUnsupported, "resolve " + chosen.digest.String() +
                                                     ": nested index for platform " +

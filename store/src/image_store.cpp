@@ -64,8 +64,11 @@ Result<void> ImageStore::Update(
   BERTH_ASSIGN_OR_RETURN(FileLock lock,
                          FileLock::Acquire(root_ / "images.lock", FileLock::Mode::kExclusive));
   BERTH_ASSIGN_OR_RETURN(std::vector<ImageRecord> records, List());
+  std::string before = ImageRecordsToJson(records);
   BERTH_TRY(change(records));
-  return WriteFileAtomic(root_ / "images.json", ImageRecordsToJson(records));
+  std::string after = ImageRecordsToJson(records);
+  if (after == before) return Ok();  // a re-pull changes nothing: no write, no fsync
+  return WriteFileAtomic(root_ / "images.json", after);
 }
 
 static void AddUnique(std::vector<std::string>& to, const std::vector<std::string>& from) {

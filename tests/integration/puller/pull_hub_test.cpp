@@ -194,6 +194,27 @@ TEST_F(PullHubTest, OnATerminalEachLayerHasAProgressBarWithItsRate) {
   EXPECT_NE(r->out.find("Copying blob " + big + " done"), std::string::npos) << r->out;
 }
 
+TEST_F(PullHubTest, RepullAsksOnlyForWhatTheTagNamesNow) {
+  auto proxy = Proxy();
+  ASSERT_TRUE(proxy);
+  std::string conf = proxy->WriteRegistriesJson(dir_.path());
+  ASSERT_EQ(Pull({"-q", "alpine"}, conf).status, 0);
+  fs::path images_json = root_ / "images.json";
+  auto written = fs::last_write_time(images_json);
+  size_t before = proxy->Log().size();
+  auto again = Pull({"-q", "alpine"}, conf);
+  ASSERT_EQ(again.status, 0) << again.err;
+  std::vector<std::string> asked;
+  auto log = proxy->Log();
+  for (size_t i = before; i < log.size(); ++i) {
+    std::string path = log[i]["path"];
+    if (path != "/v2/") asked.push_back(log[i]["method"].get<std::string>() + " " + path);
+  }
+  // The tag's index: yes. The platform manifest, the config, the layer: all stored already.
+  EXPECT_EQ(asked, (std::vector<std::string>{"GET /v2/library/alpine/manifests/latest"}));
+  EXPECT_EQ(fs::last_write_time(images_json), written) << "nothing changed, nothing written";
+}
+
 TEST_F(PullHubTest, PlatformFlagPicksAnotherEntryOfTheIndex) {
   auto r = Pull({"-q", "--platform", "linux/arm64/v8", "alpine"});
   ASSERT_EQ(r.status, 0) << r.err;
