@@ -28,15 +28,24 @@ std::vector<std::string> MountSources(const store::ImageRecord& rec, const store
   return out;
 }
 
-// Reads a stored blob from `offset` on, owning the fd.
+// Reads a stored blob from `offset` on, owning the fd, and reports how far the upload got.
 class BlobReader : public Reader {
  public:
-  explicit BlobReader(UniqueFd fd) : fd_(std::move(fd)), r_(fd_.get()) {}
-  Result<size_t> Read(std::span<std::byte> buf) override { return r_.Read(buf); }
+  BlobReader(UniqueFd fd, uint64_t offset, const store::Descriptor& desc, PullProgress* progress)
+      : fd_(std::move(fd)), r_(fd_.get()), pos_(offset), desc_(desc), progress_(progress) {}
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    BERTH_ASSIGN_OR_RETURN(size_t n, r_.Read(buf));
+    pos_ += n;
+    if (progress_ != nullptr && n > 0) progress_->BlobBytes(desc_.digest, pos_, desc_.size);
+    return n;
+  }
 
  private:
   UniqueFd fd_;
   FdReader r_;
+  uint64_t pos_;
+  const store::Descriptor& desc_;
+  PullProgress* progress_;
 };
 
 struct PushContext {
@@ -79,7 +88,8 @@ Result<void> PushBlob(const PushContext& c, const store::Descriptor& desc, bool 
         if (offset > 0 && ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
           return SysError("seek blob " + desc.digest.String(), errno);
         }
-        return std::unique_ptr<Reader>(std::make_unique<BlobReader>(std::move(fd)));
+        return std::unique_ptr<Reader>(
+            std::make_unique<BlobReader>(std::move(fd), offset, desc, config ? nullptr : progress));
       },
       c.options.chunk_size));
   if (progress != nullptr && config) progress->ConfigDone(desc.digest);
@@ -119,9 +129,8 @@ Result<store::Digest> Push(store::Store& store, const PushOptions& options) {
     if (rec->names.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, what + ": image has no name; give DEST");
     }
-    dest = options.source.find('/') == std::string::npos && rec->names.size() == 1
-               ? rec->names[0]
-               : options.source;
+    dest = options.source.find('/') == std::string::npos && rec->names.size() == 1 ? rec->names[0]
+                                                                                   : options.source;
   }
   auto ref = store::Reference::Parse(dest);
   if (!ref) return std::move(ref).error().Context(what);

@@ -50,8 +50,8 @@ Error ErrorFromResponse(const std::string& what, const HttpResponse& resp) {
       return MakeError(code,
                        what + ": " + ServerMessage(resp) + ": insufficient scope, the registry " +
                            "wants " + scope,
-                       push ? "pushing needs credentials allowed to push there (berth login, "
-                              "or --creds)"
+                       push ? "pushing needs credentials allowed to push there: berth login, "
+                              "or --creds"
                             : "the repository may not exist, or may need credentials");
     }
   }

@@ -103,8 +103,7 @@ Result<std::string> RegistryClient::PatchChunk(const std::string& repo, const st
 }
 
 Result<void> RegistryClient::UploadBlob(const std::string& repo, const store::Digest& digest,
-                                        int64_t size, const BlobOpener& open,
-                                        int64_t chunk_size) {
+                                        int64_t size, const BlobOpener& open, int64_t chunk_size) {
   std::string what = "upload blob " + digest.String();
   auto loc = StartUpload(repo);
   if (!loc) return std::move(loc).error().Context(what);

@@ -2,9 +2,8 @@
 // saved and when nothing is, registry-name normalisation, logout.
 #include "berth/puller/login.hpp"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "berth/base/fs.hpp"
 #include "berth/base/temp_dir.hpp"
@@ -64,7 +63,7 @@ TEST_F(LoginTest, BearerGoodCredentialsAreCheckedWithATokenThenSaved) {
   EXPECT_EQ(reqs[2].url, kPing);
   EXPECT_EQ(reqs[2].Header("Authorization"), "Bearer login-tok");
 
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(AuthFile().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   AuthFiles files;
@@ -88,9 +87,11 @@ TEST_F(LoginTest, RefusedCredentialsSayWhyAndSaveNothing) {
 
 TEST_F(LoginTest, BasicRegistryGetsTheCredentialsOnV2) {
   t_->On("GET", kPing, FakeResponse{401, {{"www-authenticate", R"(Basic realm="r")"}}, "", -1});
-  t_->On("GET", kPing, FakeResponse{401, {{"www-authenticate", R"(Basic realm="r")"}},
-                                    R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
-                                    -1});
+  t_->On("GET", kPing,
+         FakeResponse{401,
+                      {{"www-authenticate", R"(Basic realm="r")"}},
+                      R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
+                      -1});
   auto bad = CheckLogin("reg.test", {"u", "p"}, Access());
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kUnauthorized);

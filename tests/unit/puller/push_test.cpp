@@ -15,7 +15,9 @@ using testing::kReg;
 
 struct Recorder : PullProgress {
   std::vector<std::string> events;
-  void BlobStarted(const store::Digest& d, int64_t) override { events.push_back("start " + d.String()); }
+  void BlobStarted(const store::Digest& d, int64_t) override {
+    events.push_back("start " + d.String());
+  }
   void BlobDone(const store::Digest& d) override { events.push_back("done " + d.String()); }
   void BlobExists(const store::Digest& d) override { events.push_back("exists " + d.String()); }
   void ConfigDone(const store::Digest& d) override { events.push_back("config " + d.String()); }
@@ -50,9 +52,11 @@ TEST(Push, BigBlobGoesInChunksFromTheStoredBytes) {
   t->On("HEAD", base + "blobs/" + config, FakeResponse{200, {}, "", -1});
   const std::string& blob = img.layers[1];
   const int64_t chunk = static_cast<int64_t>(blob.size() / 3 + 1);  // three chunks
-  t->On("POST", base + "blobs/uploads/", FakeResponse{202, {{"location", "/v2/app/blobs/uploads/s"}}, "", -1});
+  t->On("POST", base + "blobs/uploads/",
+        FakeResponse{202, {{"location", "/v2/app/blobs/uploads/s"}}, "", -1});
   for (int64_t start = 0; start < static_cast<int64_t>(blob.size()); start += chunk) {
-    t->On("PATCH", base + "blobs/uploads/s", FakeResponse{202, {{"location", "/v2/app/blobs/uploads/s"}}, "", -1});
+    t->On("PATCH", base + "blobs/uploads/s",
+          FakeResponse{202, {{"location", "/v2/app/blobs/uploads/s"}}, "", -1});
   }
   t->On("PUT", base + "blobs/uploads/s?digest=" + l1, FakeResponse{201, {}, "", -1});
   t->On("PUT", base + "manifests/2", FakeResponse{201, {}, "", -1});
@@ -79,12 +83,11 @@ TEST(Push, BigBlobGoesInChunksFromTheStoredBytes) {
   ASSERT_EQ(ranges.size(), 3u);
   EXPECT_EQ(ranges[0], "0-" + std::to_string(chunk - 1));
   EXPECT_EQ(ranges[1], std::to_string(chunk) + "-" + std::to_string(2 * chunk - 1));
-  EXPECT_EQ(ranges.back(), std::to_string((ranges.size() - 1) * chunk) + "-" +
-                               std::to_string(blob.size() - 1));
+  EXPECT_EQ(ranges.back(),
+            std::to_string((ranges.size() - 1) * chunk) + "-" + std::to_string(blob.size() - 1));
   EXPECT_EQ(t->requests().back().body, img.manifest);
-  EXPECT_EQ(progress.events,
-            (std::vector<std::string>{"exists " + l0, "start " + l1, "done " + l1,
-                                      "config " + config, "manifest"}));
+  EXPECT_EQ(progress.events, (std::vector<std::string>{"exists " + l0, "start " + l1, "done " + l1,
+                                                       "config " + config, "manifest"}));
 }
 
 }  // namespace

@@ -86,9 +86,9 @@ TEST(RegistryUpload, ChunksArePatchedInOrderFollowingEachLocationThenAnEmptyPut)
   auto reqs = h.UploadRequests();
   std::vector<std::string> log;
   for (const auto& q : reqs) log.push_back(q.method + " " + q.url.substr(kUploads.size()));
-  EXPECT_EQ(log, (std::vector<std::string>{"POST ", "PATCH u1?_state=a", "PATCH u1?_state=b",
-                                           "PATCH u1?_state=c",
-                                           "PUT u1?_state=d&digest=" + digest}));
+  EXPECT_EQ(log,
+            (std::vector<std::string>{"POST ", "PATCH u1?_state=a", "PATCH u1?_state=b",
+                                      "PATCH u1?_state=c", "PUT u1?_state=d&digest=" + digest}));
   ASSERT_EQ(reqs.size(), 5u);
   const std::vector<std::pair<std::string, std::string>> chunks = {
       {"0-3", "0123"}, {"4-7", "4567"}, {"8-9", "89"}};
@@ -127,20 +127,20 @@ TEST(RegistryUpload, ChunkTheRegistryDidNotKeepIsAnError) {
   h.t->On("PATCH", kUploads + "u1?_state=a", Accepted("/v2/app/blobs/uploads/u1?_state=b", "0-1"));
   auto r = h.Upload(/*chunk_size=*/4);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message,
-            "upload blob " + store::Digest::Of(kBlob).String() +
-                ": upload bytes 0-3: registry holds bytes 0-1");
+  EXPECT_EQ(r.error().message, "upload blob " + store::Digest::Of(kBlob).String() +
+                                   ": upload bytes 0-3: registry holds bytes 0-1");
   for (const auto& q : h.UploadRequests()) EXPECT_NE(q.method, "PUT") << "never closed";
 }
 
 TEST(RegistryUpload, OutOfOrderChunkNamesTheRegistrysAnswer) {
   UploadHarness h;
   h.t->On("POST", kUploads, Accepted("/v2/app/blobs/uploads/u1?_state=a"));
-  h.t->On("PATCH", kUploads + "u1?_state=a",
-          FakeResponse{416,
-                       {},
-                       R"({"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"blob upload invalid"}]})",
-                       -1});
+  h.t->On(
+      "PATCH", kUploads + "u1?_state=a",
+      FakeResponse{416,
+                   {},
+                   R"({"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"blob upload invalid"}]})",
+                   -1});
   auto r = h.Upload(/*chunk_size=*/4);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("upload bytes 0-3: blob upload invalid (HTTP 416)"),
@@ -151,13 +151,14 @@ TEST(RegistryUpload, OutOfOrderChunkNamesTheRegistrysAnswer) {
 TEST(RegistryUpload, AnonymousPushSaysWhichScopeIsMissing) {
   UploadHarness h;
   // Docker Hub's answer to a token without push: 401, insufficient_scope, the scope it wants.
-  h.t->On("POST", kUploads,
-          FakeResponse{401,
-                       {{"www-authenticate",
-                         R"(Bearer realm="https://auth.test/token",service="reg.test",)"
-                         R"(scope="repository:app:pull,push",error="insufficient_scope")"}},
-                       R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
-                       -1});
+  h.t->On(
+      "POST", kUploads,
+      FakeResponse{
+          401,
+          {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test",)"
+                                R"(scope="repository:app:pull,push",error="insufficient_scope")"}},
+          R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
+          -1});
   auto r = h.Upload(/*chunk_size=*/0);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnauthorized);
