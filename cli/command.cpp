@@ -6,11 +6,9 @@ namespace berth::cli {
 
 namespace fs = std::filesystem;
 
-int Fail(std::string_view what, const Error& error) {
-  std::string line = "berth: ";
-  line += what;
-  line += ": ";
-  line += error.ToString();
+namespace {
+
+int PrintFailure(std::string line) {
   // One line, whatever the cause contained.
   for (char& c : line) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -18,6 +16,14 @@ int Fail(std::string_view what, const Error& error) {
   std::fprintf(stderr, "%s\n", line.c_str());
   return kExitBerthFailed;
 }
+
+}  // namespace
+
+int Fail(std::string_view what, const Error& error) {
+  return PrintFailure("berth: " + std::string(what) + ": " + error.ToString());
+}
+
+int Fail(const Error& error) { return PrintFailure("berth: " + error.ToString()); }
 
 Result<store::Store> OpenStore(const GlobalOptions& global) {
   return store::Store::Open(global.root.empty() ? store::DefaultRoot() : fs::path(global.root));

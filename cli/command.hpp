@@ -29,6 +29,9 @@ struct Invocation {
 
 // Prints "berth: <what>: <error>" to stderr and returns 125.
 int Fail(std::string_view what, const Error& error);
+// Prints "berth: <error>" for an error that already names its verb and object (the
+// library's "push docker.io/x:1: ..."), and returns 125.
+int Fail(const Error& error);
 
 Result<store::Store> OpenStore(const GlobalOptions& global);
 
@@ -44,5 +47,9 @@ void RegisterSave(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterImageMount(CLI::App& parent, Invocation& inv);
 void RegisterImageUnmount(CLI::App& parent, Invocation& inv);
 void RegisterPull(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterPush(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterLogin(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterLogout(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterManifest(CLI::App& parent, Invocation& inv);  // berth manifest inspect
 
 }  // namespace berth::cli

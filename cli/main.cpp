@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   berth::cli::RegisterLoad(app, inv, "load");
   berth::cli::RegisterSave(app, inv, "save");
   berth::cli::RegisterPull(app, inv, "pull");
+  berth::cli::RegisterPush(app, inv, "push");
+  berth::cli::RegisterLogin(app, inv, "login");
+  berth::cli::RegisterLogout(app, inv, "logout");
+  berth::cli::RegisterManifest(app, inv);
 
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
@@ -32,6 +36,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterRmi(*image, inv, "rm");
   berth::cli::RegisterLoad(*image, inv, "load");
   berth::cli::RegisterSave(*image, inv, "save");
+  berth::cli::RegisterPush(*image, inv, "push");
   berth::cli::RegisterImagePrune(*image, inv);
   berth::cli::RegisterImageMount(*image, inv);
   berth::cli::RegisterImageUnmount(*image, inv);

@@ -13,9 +13,21 @@ namespace berth::testing {
 
 CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
                  const std::vector<std::string>& args) {
+  return RunCli(binary, root, args, CliInput{});
+}
+
+CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
+                 const std::vector<std::string>& args, const CliInput& input) {
   CliResult res;
-  int out[2], err[2];
+  int out[2], err[2], in[2];
   if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return res;
+  // The whole input fits the pipe's buffer: write it and close, so the command sees EOF.
+  if (::pipe2(in, O_CLOEXEC) < 0 || input.stdin_text.size() > 65536) return res;
+  if (::write(in[1], input.stdin_text.data(), input.stdin_text.size()) !=
+      static_cast<ssize_t>(input.stdin_text.size())) {
+    return res;
+  }
+  ::close(in[1]);
   std::vector<std::string> argv = {binary, "--root", root.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
@@ -23,13 +35,14 @@ CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
   cargv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
-    int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, 0);
+    for (const auto& e : input.env) ::putenv(const_cast<char*>(e.c_str()));
+    ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     ::execv(cargv[0], cargv.data());
     ::_exit(127);
   }
+  ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
   struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};

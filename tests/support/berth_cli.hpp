@@ -18,6 +18,15 @@ struct CliResult {
 CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
                  const std::vector<std::string>& args);
 
+struct CliInput {
+  std::string stdin_text;        // what the command reads on stdin (at most 64 KiB), then EOF
+  std::vector<std::string> env;  // "NAME=VALUE" set in the command's environment
+};
+
+// As RunCli, with `input` on stdin and extra environment variables.
+CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
+                 const std::vector<std::string>& args, const CliInput& input);
+
 // As RunCli, but records a test failure (with the command and its output) unless it exits 0;
 // returns stdout, or "" on failure.
 std::string RunCliOk(const std::string& binary, const std::filesystem::path& root,

@@ -1,0 +1,27 @@
+#include "registry_flags.hpp"
+
+namespace berth::cli {
+
+void AddAccessFlags(CLI::App* cmd, AccessFlags& f, bool with_creds) {
+  cmd->add_option("--tls-verify", f.tls_verify, "Require HTTPS and verify certificates")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->expected(0, 1)
+      ->default_str("true");
+  if (with_creds) cmd->add_option("--creds", f.creds, "Credentials USER:PASS for the registry");
+  cmd->add_option("--authfile", f.authfile, "Path of the authentication file");
+  cmd->add_option("--cert-dir", f.cert_dir, "Directory with ca.crt, client.cert, client.key");
+  cmd->add_option("--registries-conf", f.registries_conf, "Path of registries.json");
+}
+
+puller::RegistryAccess ToAccess(const AccessFlags& f) {
+  puller::RegistryAccess a;
+  if (f.tls_verify == "false") a.tls_verify = false;
+  if (f.tls_verify == "true") a.tls_verify = true;
+  a.creds = f.creds;
+  a.authfile = f.authfile;
+  a.cert_dir = f.cert_dir;
+  a.registries_conf = f.registries_conf;
+  return a;
+}
+
+}  // namespace berth::cli
