@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <gtest/gtest.h>
@@ -80,6 +81,15 @@ std::string RunCliOk(const std::string& binary, const std::filesystem::path& roo
   for (const auto& a : args) cmd += " " + a;
   EXPECT_EQ(r.status, 0) << cmd << "\n" << r.out << r.err;
   return r.status == 0 ? r.out : "";
+}
+
+std::string OneLineError(const CliResult& r) {
+  EXPECT_EQ(r.status, 125) << r.out << r.err;
+  auto lines = Lines(r.err);
+  long errors = std::count_if(lines.begin(), lines.end(),
+                              [](const std::string& l) { return l.rfind("berth: ", 0) == 0; });
+  EXPECT_EQ(errors, 1) << r.err;
+  return lines.empty() ? std::string() : lines.back();
 }
 
 std::string TrimTrailing(std::string text) {

@@ -32,6 +32,11 @@ CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
 std::string RunCliOk(const std::string& binary, const std::filesystem::path& root,
                      const std::vector<std::string>& args);
 
+// The one line a failed command prints: records a test failure unless it exited 125 with
+// exactly one stderr line starting "berth: " (progress lines may precede it); returns the
+// last stderr line.
+std::string OneLineError(const CliResult& r);
+
 // `text` without trailing newlines and spaces.
 std::string TrimTrailing(std::string text);
 

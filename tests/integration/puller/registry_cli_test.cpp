@@ -36,11 +36,8 @@ std::string Sha256(const std::string& bytes) { return store::Digest::Of(bytes).S
 class RegistryCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    hub_ = SharedHub(&why_);
-    if (hub_ == nullptr) {
-      if (HubIsRequired()) FAIL() << why_;
-      GTEST_SKIP() << why_;
-    }
+    BERTH_REQUIRE_HUB(hub);
+    hub_ = hub;
     auto t = TempDir::Create(::testing::TempDir(), "registry-cli-");
     ASSERT_TRUE(t);
     dir_ = std::move(*t);
@@ -83,16 +80,6 @@ class RegistryCliTest : public ::testing::Test {
     ASSERT_EQ(r.status, 0) << r.err;
   }
 
-  // The one line a failure prints (the last stderr line, the only "berth:" one), exit 125.
-  static std::string OneLineError(const CliResult& r) {
-    EXPECT_EQ(r.status, 125) << r.out << r.err;
-    auto lines = Lines(r.err);
-    long errors = std::count_if(lines.begin(), lines.end(),
-                                [](const std::string& l) { return l.rfind("berth: ", 0) == 0; });
-    EXPECT_EQ(errors, 1) << r.err;
-    return lines.empty() ? std::string() : lines.back();
-  }
-
   // skopeo with the replica's policy; stdout, or "" with a test failure.
   std::string Skopeo(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"skopeo", "--policy", (hub_->state / "policy.json").string()};
@@ -123,7 +110,6 @@ class RegistryCliTest : public ::testing::Test {
   }
 
   const Hub* hub_ = nullptr;
-  std::string why_;
   TempDir dir_;
   fs::path root_;
   std::string repo_;
