@@ -53,8 +53,7 @@ Result<std::optional<store::PartialBlob>> FetchVerified(RegistryClient& client,
     auto verified = partial->Verify();
     if (verified) return Out(std::move(*partial));
     // Bytes kept from an earlier attempt may be what went wrong: once, start from zero.
-    if (verified.error().code == ErrorCode::kDigestMismatch && resumed_from > 0 &&
-        attempt == 0) {
+    if (verified.error().code == ErrorCode::kDigestMismatch && resumed_from > 0 && attempt == 0) {
       continue;
     }
     return std::move(verified).error().Context(what);

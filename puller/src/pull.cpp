@@ -72,12 +72,12 @@ Result<void> UnpackReady(store::Store& st, const store::Descriptor& desc,
 // Downloads (max_parallel at a time) and unpacks (one per core) run side by side: a fetcher
 // hands each verified layer to the unpackers and goes on with the next download.
 Result<void> PullLayers(store::Store& st, RegistryClient& client, const std::string& repo,
-                        const store::Manifest& m, const store::ImageConfig& cfg,
-                        int max_parallel, Reporter& rep) {
+                        const store::Manifest& m, const store::ImageConfig& cfg, int max_parallel,
+                        Reporter& rep) {
   if (cfg.diff_ids.size() != m.layers.size()) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "config lists " + std::to_string(cfg.diff_ids.size()) +
-                         " diff_ids for " + std::to_string(m.layers.size()) + " layers");
+                     "config lists " + std::to_string(cfg.diff_ids.size()) + " diff_ids for " +
+                         std::to_string(m.layers.size()) + " layers");
   }
   const size_t n = m.layers.size();
   if (n == 0) return Ok();
@@ -160,8 +160,8 @@ Result<void> PullLayers(store::Store& st, RegistryClient& client, const std::str
   return Ok();
 }
 
-Result<PullResult> PullFrom(store::Store& st, RegistryClient& client,
-                            const store::Reference& ref, const PullOptions& o, Reporter& rep) {
+Result<PullResult> PullFrom(store::Store& st, RegistryClient& client, const store::Reference& ref,
+                            const PullOptions& o, Reporter& rep) {
   BERTH_ASSIGN_OR_RETURN(Resolved r, ResolveImage(client, ref, o.platform, &st.blobs()));
   const store::Descriptor& cfg_desc = r.parsed.config;
   auto cfg_fetched = FetchBlob(client, ref.repository, cfg_desc, st.blobs());

@@ -77,14 +77,21 @@ std::unique_ptr<FaultProxy> FaultProxy::Start(const Hub& hub, const std::string&
   std::filesystem::remove(env_file);
   std::string script = std::string(BERTH_SOURCE_DIR) + "/tests/fixtures/hub/fault_proxy.py";
   std::string ca = hub.Var("HUB_CA");
-  std::vector<std::string> argv = {"/usr/bin/python3", script,
-                                   "--upstream", "https://" + hub.front(),
-                                   "--cdn-upstream", "https://" + hub.Var("HUB_CDN"),
-                                   "--cacert", ca,
-                                   "--tls", (hub.state / "server.crt").string(),
+  std::vector<std::string> argv = {"/usr/bin/python3",
+                                   script,
+                                   "--upstream",
+                                   "https://" + hub.front(),
+                                   "--cdn-upstream",
+                                   "https://" + hub.Var("HUB_CDN"),
+                                   "--cacert",
+                                   ca,
+                                   "--tls",
+                                   (hub.state / "server.crt").string(),
                                    (hub.state / "server.key").string(),
-                                   "--state", hub.state.string(),
-                                   "--name", name};
+                                   "--state",
+                                   hub.state.string(),
+                                   "--name",
+                                   name};
   int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   SpawnOptions so;
   so.stdout_fd = devnull;
@@ -130,8 +137,9 @@ FaultProxy::~FaultProxy() {
 
 bool FaultProxy::Control(const std::string& method, const std::string& path,
                          const std::string& body, std::string* out) {
-  std::vector<std::string> argv = {"curl", "-sS", "--fail", "--noproxy", "*", "--cacert", ca_,
-                                   "-X", method, "https://" + address_ + path};
+  std::vector<std::string> argv = {
+      "curl",     "-sS", "--fail", "--noproxy", "*",
+      "--cacert", ca_,   "-X",     method,      "https://" + address_ + path};
   if (!body.empty()) {
     argv.push_back("--data-binary");
     argv.push_back(body);
@@ -155,8 +163,8 @@ nlohmann::json FaultProxy::Log() {
 }
 
 std::string FaultProxy::WriteRegistriesJson(const std::filesystem::path& dir) const {
-  nlohmann::json j = {{"registries",
-                       {{"docker.io", {{"mirrors", {address_}}, {"location", address_}}}}}};
+  nlohmann::json j = {
+      {"registries", {{"docker.io", {{"mirrors", {address_}}, {"location", address_}}}}}};
   std::filesystem::path path = dir / "registries.json";
   std::ofstream(path) << j.dump() << "\n";
   return path.string();

@@ -13,9 +13,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace berth::testing {
 
@@ -25,7 +24,7 @@ struct Hub {
 
   // The value of variable `name` (HUB_FRONT, ALPINE_INDEX_DIGEST, ...), or "" if unset.
   std::string Var(const std::string& name) const;
-  std::string front() const { return Var("HUB_FRONT"); }      // 127.0.0.1:PORT
+  std::string front() const { return Var("HUB_FRONT"); }        // 127.0.0.1:PORT
   std::string cert_dir() const { return Var("HUB_CERT_DIR"); }  // holds ca.crt
   std::string registries_json() const { return Var("HUB_REGISTRIES_JSON"); }
   std::string creds() const { return Var("HUB_USER") + ":" + Var("HUB_PASS"); }

@@ -2,9 +2,8 @@
 // docker.io mirror configuration, the layered image's final tree, and every fault the issue
 // names (each through a fault proxy of the test's own), checking the one-line error and
 // that nothing unverified reaches the store.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,10 +11,9 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
@@ -54,8 +52,8 @@ class PullHubTest : public ::testing::Test {
   // berth pull through the replica's own registries.json (or `conf`), trusting its CA.
   CliResult Pull(const std::vector<std::string>& args, const std::string& conf = "") {
     std::vector<std::string> argv = {"pull", "--registries-conf",
-                                     conf.empty() ? hub_->registries_json() : conf,
-                                     "--cert-dir", hub_->cert_dir()};
+                                     conf.empty() ? hub_->registries_json() : conf, "--cert-dir",
+                                     hub_->cert_dir()};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunCli(BERTH_BINARY, root_, argv);
   }
@@ -98,6 +96,15 @@ class PullHubTest : public ::testing::Test {
     }
   }
 
+  // A fault rule for GETs of blob `digest` on the proxy's CDN listener; `fault` holds the
+  // kind and its fields ({"fault": "truncate", "after": 65536, "times": 1}).
+  static nlohmann::json CdnRule(const std::string& digest, nlohmann::json fault) {
+    fault["path"] = Hex(digest) + "$";
+    fault["method"] = "GET";
+    fault["listener"] = "cdn";
+    return fault;
+  }
+
   // Requests the proxy saw for `path_part` on `listener` ("front", "cdn" or "" for both).
   static std::vector<nlohmann::json> Requests(FaultProxy& p, const std::string& path_part,
                                               const std::string& listener = "") {
@@ -125,9 +132,9 @@ TEST_F(PullHubTest, ShortNameAlpineThroughTheDockerIoMirror) {
   EXPECT_NE(r.err.find("Trying to pull alpine"), std::string::npos) << r.err;
   // Not a terminal: plain status lines, no control characters in a CI log.
   EXPECT_EQ(r.err.find_first_of("\r\033"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("Copying blob " + Hex(hub_->Var("ALPINE_LAYER_DIGEST")).substr(0, 12) +
-                       " done"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find("Copying blob " + Hex(hub_->Var("ALPINE_LAYER_DIGEST")).substr(0, 12) + " done"),
+      std::string::npos)
       << r.err;
 
   auto images = Berth({"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
@@ -139,17 +146,16 @@ TEST_F(PullHubTest, ShortNameAlpineThroughTheDockerIoMirror) {
   auto j = nlohmann::json::parse(inspect.out);
   ASSERT_TRUE(j.is_array() && j.size() == 1) << inspect.out;
   EXPECT_EQ(j[0]["Id"], id);
-  EXPECT_EQ(j[0]["RepoDigests"],
-            nlohmann::json::array({"docker.io/library/alpine@" + hub_->Var("ALPINE_INDEX_DIGEST")}));
+  EXPECT_EQ(j[0]["RepoDigests"], nlohmann::json::array({"docker.io/library/alpine@" +
+                                                        hub_->Var("ALPINE_INDEX_DIGEST")}));
   EXPECT_EQ(j[0]["Architecture"], "amd64");
 
   // The host's platform was chosen: its layer is unpacked, with the stand-in's os-release.
   fs::path diff = root_ / "layers" / Hex(hub_->Var("ALPINE_DIFF_ID")) / "diff";
-  EXPECT_NE(ReadText(diff / "etc" / "os-release").find("Alpine Linux stand-in"),
-            std::string::npos);
+  EXPECT_NE(ReadText(diff / "etc" / "os-release").find("Alpine Linux stand-in"), std::string::npos);
   // Only the chosen platform's blobs were fetched: one layer, one config, two manifests.
-  size_t blobs = std::distance(fs::directory_iterator(root_ / "blobs" / "sha256"),
-                               fs::directory_iterator());
+  size_t blobs =
+      std::distance(fs::directory_iterator(root_ / "blobs" / "sha256"), fs::directory_iterator());
   EXPECT_EQ(blobs, 3u) << "layer + config + platform manifest";
 }
 
@@ -317,12 +323,8 @@ TEST_F(PullHubTest, TruncatedBlobIsRefused) {
   std::string layer = hub_->Var("ALPINE_LAYER_DIGEST");
   // The registry answers 200 with a short body (its Content-Length agrees): not a broken
   // connection, a blob that is too short.
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(layer) + "$"},
-                                                      {"method", "GET"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "status"},
-                                                      {"status", 200},
-                                                      {"body", "only a few bytes"}}})));
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array(
+      {CdnRule(layer, {{"fault", "status"}, {"status", 200}, {"body", "only a few bytes"}})})));
   auto r = Pull({"alpine"}, proxy->WriteRegistriesJson(dir_.path()));
   std::string line = OneLineError(r);
   EXPECT_NE(line.find(layer), std::string::npos) << line;
@@ -368,11 +370,12 @@ TEST_F(PullHubTest, MalformedManifestNamesTheField) {
   std::string line = OneLineError(Pull({"alpine"}, conf));
   EXPECT_NE(line.find("config.digest"), std::string::npos) << line;
 
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", "/manifests/latest"},
-                                                      {"fault", "status"},
-                                                      {"status", 200},
-                                                      {"headers", headers},
-                                                      {"body", R"({"schemaVersion": 2, "layers": [)"}}})));
+  ASSERT_TRUE(
+      proxy->SetRules(nlohmann::json::array({{{"path", "/manifests/latest"},
+                                              {"fault", "status"},
+                                              {"status", 200},
+                                              {"headers", headers},
+                                              {"body", R"({"schemaVersion": 2, "layers": [)"}}})));
   line = OneLineError(Pull({"alpine"}, conf));
   EXPECT_NE(line.find("JSON"), std::string::npos) << line;
   ExpectStoreHoldsOnlyVerifiedBlobs();
@@ -407,7 +410,8 @@ TEST_F(PullHubTest, RegistryDownFailsWithinSecondsNamingTheHost) {
   ASSERT_TRUE(port && port->status.ok());
   std::string host = "127.0.0.1:" + TrimTrailing(port->out);
   fs::path conf = dir_.path() / "down.json";
-  std::ofstream(conf) << nlohmann::json{{"registries", {{"docker.io", {{"location", host}}}}}}.dump();
+  std::ofstream(conf)
+      << nlohmann::json{{"registries", {{"docker.io", {{"location", host}}}}}}.dump();
   auto start = std::chrono::steady_clock::now();
   std::string line = OneLineError(Pull({"alpine"}, conf.string()));
   auto took = std::chrono::steady_clock::now() - start;
@@ -421,12 +425,8 @@ TEST_F(PullHubTest, ConnectionDroppedMidLayerResumesWithRange) {
   auto proxy = Proxy();
   ASSERT_TRUE(proxy);
   std::string big = hub_->Var("LAYERED_BIG_LAYER_DIGEST");
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(big) + "$"},
-                                                      {"method", "GET"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "truncate"},
-                                                      {"after", 65536},
-                                                      {"times", 1}}})));
+  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array(
+      {CdnRule(big, {{"fault", "truncate"}, {"after", 65536}, {"times", 1}})})));
   auto r = Pull({"-q", "library/layered"}, proxy->WriteRegistriesJson(dir_.path()));
   ASSERT_EQ(r.status, 0) << r.err;
   auto gets = Requests(*proxy, Hex(big), "cdn");
@@ -441,15 +441,9 @@ TEST_F(PullHubTest, ServerIgnoringRangeRestartsTheBlobCorrectly) {
   auto proxy = Proxy();
   ASSERT_TRUE(proxy);
   std::string big = hub_->Var("LAYERED_BIG_LAYER_DIGEST");
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(big) + "$"},
-                                                      {"method", "GET"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "truncate"},
-                                                      {"after", 65536},
-                                                      {"times", 1}},
-                                                     {{"path", Hex(big) + "$"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "ignore_range"}}})));
+  ASSERT_TRUE(proxy->SetRules(
+      nlohmann::json::array({CdnRule(big, {{"fault", "truncate"}, {"after", 65536}, {"times", 1}}),
+                             CdnRule(big, {{"fault", "ignore_range"}})})));
   auto r = Pull({"-q", "library/layered"}, proxy->WriteRegistriesJson(dir_.path()));
   ASSERT_EQ(r.status, 0) << r.err;
   auto gets = Requests(*proxy, Hex(big), "cdn");
@@ -468,11 +462,8 @@ TEST_F(PullHubTest, NextPullResumesWhatAFailedPullLeft) {
   std::string big = hub_->Var("LAYERED_BIG_LAYER_DIGEST");
   // Every answer for the big layer breaks after 64 KiB: the pull makes progress on each
   // attempt, then gives up.
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(big) + "$"},
-                                                      {"method", "GET"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "truncate"},
-                                                      {"after", 65536}}})));
+  ASSERT_TRUE(proxy->SetRules(
+      nlohmann::json::array({CdnRule(big, {{"fault", "truncate"}, {"after", 65536}})})));
   std::string conf = proxy->WriteRegistriesJson(dir_.path());
   std::string line = OneLineError(Pull({"library/layered"}, conf));
   EXPECT_NE(line.find("layer " + big), std::string::npos) << line;
@@ -499,25 +490,18 @@ TEST_F(PullHubTest, PullKilledMidLayerResumesInTheNextPull) {
   ASSERT_TRUE(proxy);
   std::string big = hub_->Var("LAYERED_BIG_LAYER_DIGEST");
   // The first answer breaks after 64 KiB; the retry hangs (until berth is killed).
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", Hex(big) + "$"},
-                                                      {"method", "GET"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "truncate"},
-                                                      {"after", 65536},
-                                                      {"times", 1}},
-                                                     {{"path", Hex(big) + "$"},
-                                                      {"listener", "cdn"},
-                                                      {"fault", "delay"},
-                                                      {"seconds", 30}}})));
+  ASSERT_TRUE(proxy->SetRules(
+      nlohmann::json::array({CdnRule(big, {{"fault", "truncate"}, {"after", 65536}, {"times", 1}}),
+                             CdnRule(big, {{"fault", "delay"}, {"seconds", 30}})})));
   std::string conf = proxy->WriteRegistriesJson(dir_.path());
   int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   SpawnOptions so;
   so.stdout_fd = devnull;
   so.stderr_fd = devnull;
-  auto berth = ChildProcess::Spawn({BERTH_BINARY, "--root", root_.string(), "pull",
-                                    "--registries-conf", conf, "--cert-dir", hub_->cert_dir(),
-                                    "library/layered"},
-                                   so);
+  auto berth =
+      ChildProcess::Spawn({BERTH_BINARY, "--root", root_.string(), "pull", "--registries-conf",
+                           conf, "--cert-dir", hub_->cert_dir(), "library/layered"},
+                          so);
   ::close(devnull);
   ASSERT_TRUE(berth);
   fs::path partial = root_ / "partial" / Hex(big);
@@ -549,9 +533,9 @@ TEST_F(PullHubTest, TwoConcurrentPullsDownloadEachBlobOnce) {
   ASSERT_TRUE(proxy->SetRules(nlohmann::json::array(
       {{{"path", "sha256"}, {"listener", "cdn"}, {"fault", "delay"}, {"seconds", 1}}})));
   std::string conf = proxy->WriteRegistriesJson(dir_.path());
-  std::vector<std::string> args = {BERTH_BINARY, "--root", root_.string(), "pull", "-q",
-                                   "--registries-conf", conf, "--cert-dir", hub_->cert_dir(),
-                                   "library/layered"};
+  std::vector<std::string> args = {
+      BERTH_BINARY,        "--root", root_.string(), "pull",           "-q",
+      "--registries-conf", conf,     "--cert-dir",   hub_->cert_dir(), "library/layered"};
   int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   SpawnOptions so;
   so.stdout_fd = devnull;
