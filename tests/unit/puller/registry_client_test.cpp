@@ -162,6 +162,17 @@ TEST(RegistryClient, Schema1Refused) {
   EXPECT_NE(m.error().message.find("schema1"), std::string::npos);
 }
 
+TEST(RegistryClient, ManifestOverFourMebibytesIsRefused) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  std::string huge = R"({"schemaVersion":2,"layers":[],"pad":")" + std::string(4 << 20, 'x') + "\"}";
+  h.t->On("GET", h.ManifestUrl("huge"), testing::Json(huge, kOciManifest));
+  auto m = h.Client()->GetManifest("app", "huge");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(kMaxManifestBytes, 4u << 20) << "the limit Docker Hub and containers/image use";
+}
+
 TEST(RegistryClient, UnknownTagIsNotFound) {
   Harness h;
   testing::AddAuth(*h.t);
