@@ -70,18 +70,6 @@ class PullHubTest : public ::testing::Test {
     return p;
   }
 
-  // The one-line error a failed pull prints, with exit status 125.
-  static std::string OneLineError(const CliResult& r) {
-    EXPECT_EQ(r.status, 125) << r.out << r.err;
-    auto lines = Lines(r.err);
-    // Progress lines go to stderr too ("Trying to pull ...", "Copying blob ..."): the error
-    // is the last line, and the only one starting with "berth:".
-    long errors = std::count_if(lines.begin(), lines.end(),
-                                [](const std::string& l) { return l.rfind("berth: ", 0) == 0; });
-    EXPECT_EQ(errors, 1) << r.err;
-    return lines.empty() ? std::string() : lines.back();
-  }
-
   // Nothing unverified is visible: no image, and every stored blob hashes to its name.
   void ExpectStoreHoldsOnlyVerifiedBlobs() {
     auto images = Berth({"images", "-q"});
