@@ -1,11 +1,12 @@
 // berth pull [--platform] [--tls-verify] [--creds] [--authfile] [--cert-dir]
-//            [--registries-conf] [-q] IMAGE
+//            [--registries-conf] [--max-parallel-downloads N] [-q] IMAGE
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "berth/puller/pull.hpp"
 #include "command.hpp"
+#include "registry_flags.hpp"
 #include "transfer_display.hpp"
 
 namespace berth::cli {
@@ -15,11 +16,8 @@ namespace {
 struct PullFlags {
   std::string image;
   std::string platform;
-  std::string tls_verify;
-  std::string creds;
-  std::string authfile;
-  std::string cert_dir;
-  std::string registries_conf;
+  AccessFlags access;
+  int max_parallel = 3;
   bool quiet = false;
 };
 
@@ -50,27 +48,15 @@ int Run(const GlobalOptions& g, const PullFlags& f) {
   puller::PullOptions o;
   o.reference = f.image;
   o.platform = f.platform;
-  if (f.tls_verify == "false") o.access.tls_verify = false;
-  if (f.tls_verify == "true") o.access.tls_verify = true;
-  o.access.creds = f.creds;
-  o.access.authfile = f.authfile;
-  o.access.cert_dir = f.cert_dir;
-  o.access.registries_conf = f.registries_conf;
+  o.access = ToAccess(f.access);
+  o.max_parallel = f.max_parallel;
   PullDisplay progress(::isatty(STDERR_FILENO) == 1);
   if (!f.quiet) o.progress = &progress;
   auto store = OpenStore(g);
   if (!store) return Fail("pull " + f.image, store.error());
   if (!f.quiet) std::fprintf(stderr, "Trying to pull %s...\n", f.image.c_str());
   auto r = puller::Pull(*store, o);
-  if (!r) {
-    // The library's error already reads "pull <reference>: ..."; print it as the one line.
-    std::string line = "berth: " + r.error().ToString();
-    for (char& c : line) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    std::fprintf(stderr, "%s\n", line.c_str());
-    return kExitBerthFailed;
-  }
+  if (!r) return Fail(r.error());  // already reads "pull <reference>: ..."
   std::printf("%s\n", r->image_id.hex().c_str());
   return 0;
 }
@@ -82,14 +68,10 @@ void RegisterPull(CLI::App& parent, Invocation& inv, const std::string& name) {
   CLI::App* cmd = parent.add_subcommand(name, "Pull an image from a registry");
   cmd->add_option("IMAGE", f->image, "Image reference")->required();
   cmd->add_option("--platform", f->platform, "Platform os/arch[/variant]");
-  cmd->add_option("--tls-verify", f->tls_verify, "Require HTTPS and verify certificates")
-      ->check(CLI::IsMember({"true", "false"}))
-      ->expected(0, 1)
-      ->default_str("true");
-  cmd->add_option("--creds", f->creds, "Credentials USER:PASS for the registry");
-  cmd->add_option("--authfile", f->authfile, "Path of the authentication file");
-  cmd->add_option("--cert-dir", f->cert_dir, "Directory with ca.crt, client.cert, client.key");
-  cmd->add_option("--registries-conf", f->registries_conf, "Path of registries.json");
+  AddAccessFlags(cmd, f->access);
+  cmd->add_option("--max-parallel-downloads", f->max_parallel,
+                  "Layers downloaded at the same time (default 3)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image id");
   cmd->callback([&inv, f] { inv.action = [&inv, f] { return Run(inv.global, *f); }; });
 }

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "berth/base/fs.hpp"
 #include "berth/base/temp_dir.hpp"
 #include "berth/puller/registry_config.hpp"
@@ -306,6 +310,48 @@ TEST_F(PullTest, CorruptPartialFromAnEarlierPullIsDroppedAndFetchedAgain) {
   }
   EXPECT_EQ(ranges, (std::vector<std::string>{"bytes=" + std::to_string(half.size()) + "-", ""}));
   EXPECT_TRUE(store_->blobs().Has(*store::Digest::Parse(layer)));
+}
+
+// Passes requests on, slowly, counting how many are in flight at once.
+class InFlightCounter : public HttpTransport {
+ public:
+  explicit InFlightCounter(std::shared_ptr<HttpTransport> inner) : inner_(std::move(inner)) {}
+  Result<HttpResponse> Send(const HttpRequest& req, Writer* sink) override {
+    int now = ++in_flight_;
+    int seen = max_.load();
+    while (now > seen && !max_.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    auto r = inner_->Send(req, sink);
+    --in_flight_;
+    return r;
+  }
+  int max() const { return max_; }
+
+ private:
+  std::shared_ptr<HttpTransport> inner_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> max_{0};
+};
+
+TEST_F(PullTest, MaxParallelBoundsConcurrentDownloads) {
+  auto img = testing::MakeImage(4);
+  testing::AddImage(*t_, img, "1");
+  for (int limit : {1, 3}) {
+    auto counter = std::make_shared<InFlightCounter>(t_);
+    auto o = Options("reg.test/app:1");
+    o.access.transport = counter;
+    o.max_parallel = limit;
+    auto s = store::Store::Open(dir_.path() / ("root-" + std::to_string(limit)));
+    ASSERT_TRUE(s);
+    auto r = Pull(*s, o);
+    ASSERT_TRUE(r) << r.error().message;
+    if (limit == 1) EXPECT_EQ(counter->max(), 1);
+    if (limit == 3) {
+      EXPECT_GE(counter->max(), 2) << "layers download side by side";
+      EXPECT_LE(counter->max(), 3);
+    }
+  }
 }
 
 }  // namespace
