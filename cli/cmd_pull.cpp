@@ -7,7 +7,7 @@
 #include "berth/puller/pull.hpp"
 #include "command.hpp"
 #include "registry_flags.hpp"
-#include "transfer_display.hpp"
+#include "transfer_progress.hpp"
 
 namespace berth::cli {
 
@@ -21,36 +21,13 @@ struct PullFlags {
   bool quiet = false;
 };
 
-// Podman-style progress: live bars on a terminal, plain lines otherwise.
-class PullDisplay : public puller::PullProgress {
- public:
-  explicit PullDisplay(bool tty) : display_(stderr, tty) {}
-  void BlobStarted(const store::Digest& d, int64_t size) override {
-    display_.Start(d.Short(), size);
-  }
-  void BlobBytes(const store::Digest& d, uint64_t done, int64_t) override {
-    display_.Progress(d.Short(), done);
-  }
-  void BlobDone(const store::Digest& d) override { display_.Finish(d.Short(), "done"); }
-  void BlobExists(const store::Digest& d) override {
-    display_.Finish(d.Short(), "skipped: already exists");
-  }
-  void ConfigDone(const store::Digest& d) override {
-    display_.Line("Copying config " + d.Short() + " done");
-  }
-  void WritingManifest() override { display_.Line("Writing manifest to image destination"); }
-
- private:
-  TransferDisplay display_;
-};
-
 int Run(const GlobalOptions& g, const PullFlags& f) {
   puller::PullOptions o;
   o.reference = f.image;
   o.platform = f.platform;
   o.access = ToAccess(f.access);
   o.max_parallel = f.max_parallel;
-  PullDisplay progress(::isatty(STDERR_FILENO) == 1);
+  TransferProgress progress(::isatty(STDERR_FILENO) == 1);
   if (!f.quiet) o.progress = &progress;
   auto store = OpenStore(g);
   if (!store) return Fail("pull " + f.image, store.error());

@@ -1,7 +1,7 @@
 // TransferProgress: the puller's progress callbacks drawn by a TransferDisplay on stderr,
 // podman's lines ("Copying blob 3f2a... done", "... skipped: already exists", "Copying config
 // ... done", "Writing manifest to image destination"), live bars only on a terminal.
-// TODO(#3): cmd_pull.cpp's PullDisplay is the same adapter; it can use this one.
+// Used by pull and push.
 #pragma once
 
 #include "berth/puller/pull.hpp"

@@ -240,6 +240,13 @@ Error CurlError(CURL* c, const HttpRequest& req, CURLcode code, const char* deta
   }
   std::transform(cause.begin(), cause.end(), cause.begin(),
                  [](unsigned char ch) { return std::tolower(ch); });
+  if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+      code == CURLE_SSL_CERTPROBLEM) {
+    // The same certificate fails every time: not worth a retry.
+    Error e = MakeError(ErrorCode::kPermissionDenied, what + ": " + cause);
+    e.hint = "trust the registry's CA with --cert-dir or certs.d, or use --tls-verify=false";
+    return e;
+  }
   return MakeError(ErrorCode::kNetwork, what + ": " + cause);
 }
 

@@ -280,6 +280,16 @@ TEST_F(PullHubTest, UnknownTagIsOneLineNamingTheManifest) {
   ExpectStoreHoldsOnlyVerifiedBlobs();
 }
 
+TEST_F(PullHubTest, UntrustedCertificateFailsAtOnceWithAHint) {
+  // No --cert-dir: the replica's CA is unknown, and a retry would not change that.
+  auto r = RunCli(BERTH_BINARY, root_,
+                  {"pull", "--registries-conf", hub_->registries_json(), "alpine"});
+  std::string line = OneLineError(r);
+  EXPECT_NE(line.find("certificate"), std::string::npos) << line;
+  EXPECT_NE(line.find("--cert-dir"), std::string::npos) << line;
+  EXPECT_EQ(line.find("gave up after"), std::string::npos) << "not retried: " << line;
+}
+
 TEST_F(PullHubTest, BadCredentialsAreRefusedClearly) {
   auto r = Pull({"--creds", hub_->Var("HUB_USER") + ":wrong-password", "alpine"});
   std::string line = OneLineError(r);
