@@ -182,12 +182,20 @@ Result<HttpResponse> RegistryClient::SendOnce(HttpRequest req, const std::string
   BERTH_ASSIGN_OR_RETURN(HttpResponse resp, SendFollowing(first, sink));
   if (resp.status != 401 || req.body_reader != nullptr) return resp;
   // The token expired or lacked scope, or the registry wants auth the ping did not announce:
-  // take its challenge, fetch a fresh token once and try again.
+  // take its challenge, fetch a fresh token once and try again. With insufficient_scope the
+  // challenge names the scope the registry wants: ask for that one.
+  std::string retry_scope = scope;
   if (auto ch = ParseWwwAuthenticate(resp.Header("www-authenticate")); ch) {
+    for (const auto& c : *ch) {
+      if (c.scheme == "bearer" && c.Param("error") == "insufficient_scope" &&
+          !c.Param("scope").empty()) {
+        retry_scope = c.Param("scope");
+      }
+    }
     auth_->SetChallenges(std::move(*ch));
   }
   auth_->Invalidate(scope);
-  BERTH_ASSIGN_OR_RETURN(std::string fresh, auth_->Authorization(scope));
+  BERTH_ASSIGN_OR_RETURN(std::string fresh, auth_->Authorization(retry_scope));
   if (fresh.empty()) return resp;
   req.headers.emplace_back("Authorization", fresh);
   return SendFollowing(std::move(req), sink);

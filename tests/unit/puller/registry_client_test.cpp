@@ -25,7 +25,9 @@ struct Harness {
     o.clock = [this] { return now; };
     return std::make_unique<RegistryClient>(std::move(o));
   }
-  std::string ManifestUrl(const std::string& ref) { return std::string(kReg) + "/v2/app/manifests/" + ref; }
+  std::string ManifestUrl(const std::string& ref) {
+    return std::string(kReg) + "/v2/app/manifests/" + ref;
+  }
 };
 
 const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
@@ -64,7 +66,11 @@ TEST(RegistryClient, BasicCredentialsGoToTokenServer) {
 TEST(RegistryClient, AccessTokenOnlyAndExpiryRefetch) {
   Harness h;
   h.t->On("GET", std::string(kReg) + "/v2/",
-          FakeResponse{401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test")"}}, "", -1});
+          FakeResponse{401,
+                       {{"www-authenticate",
+                         R"(Bearer realm="https://auth.test/token",service="reg.test")"}},
+                       "",
+                       -1});
   h.t->On("GET", kTokenUrl, FakeResponse{200, {}, R"({"access_token":"acc"})", -1});
   auto img = testing::MakeImage(1);
   testing::AddImage(*h.t, img, "1");
@@ -90,6 +96,32 @@ TEST(RegistryClient, Unauthorized401RefetchesOnceThenFails) {
   EXPECT_EQ(h.t->Count("GET", h.ManifestUrl("1")), 2);
 }
 
+TEST(RegistryClient, InsufficientScopeAsksForTheScopeTheChallengeNames) {
+  Harness h;
+  testing::AddAuth(*h.t);
+  auto img = testing::MakeImage(1);
+  const std::string wider =
+      "https://auth.test/token?service=reg.test&scope=repository%3Aapp%3Apull%2Cpush";
+  h.t->On("GET", wider, FakeResponse{200, {}, R"({"token":"wide","expires_in":300})", -1});
+  h.t->On("GET", h.ManifestUrl("1"),
+          FakeResponse{401,
+                       {{"www-authenticate",
+                         R"(Bearer realm="https://auth.test/token",service="reg.test",)"
+                         R"(scope="repository:app:pull,push",error="insufficient_scope")"}},
+                       "",
+                       -1});
+  h.t->On("GET", h.ManifestUrl("1"), testing::Json(img.manifest, kOciManifest));
+  auto m = h.Client()->GetManifest("app", "1");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(h.t->Count("GET", wider), 1);
+  auto sent = h.t->requests();
+  ASSERT_FALSE(sent.empty());
+  bool wide_sent = false;
+  for (const auto& [k, v] : sent.back().headers)
+    wide_sent |= (k == "Authorization" && v == "Bearer wide");
+  EXPECT_TRUE(wide_sent) << "the retry carries the token for the scope the registry named";
+}
+
 TEST(RegistryClient, RedirectDropsAuthorizationOnHostChangeOnly) {
   Harness h;
   testing::AddAuth(*h.t);
@@ -107,7 +139,10 @@ TEST(RegistryClient, RedirectDropsAuthorizationOnHostChangeOnly) {
       got.append(reinterpret_cast<const char*>(b.data()), b.size());
       return Ok();
     }
-    Result<void> Restart() override { got.clear(); return Ok(); }
+    Result<void> Restart() override {
+      got.clear();
+      return Ok();
+    }
   } sink;
   ASSERT_TRUE(h.Client()->GetBlob("app", *store::Digest::Parse(d), sink));
   EXPECT_EQ(sink.got, blob);
@@ -165,7 +200,8 @@ TEST(RegistryClient, Schema1Refused) {
 TEST(RegistryClient, ManifestOverFourMebibytesIsRefused) {
   Harness h;
   testing::AddAuth(*h.t);
-  std::string huge = R"({"schemaVersion":2,"layers":[],"pad":")" + std::string(4 << 20, 'x') + "\"}";
+  std::string huge =
+      R"({"schemaVersion":2,"layers":[],"pad":")" + std::string(4 << 20, 'x') + "\"}";
   h.t->On("GET", h.ManifestUrl("huge"), testing::Json(huge, kOciManifest));
   auto m = h.Client()->GetManifest("app", "huge");
   ASSERT_FALSE(m);
@@ -176,8 +212,10 @@ TEST(RegistryClient, ManifestOverFourMebibytesIsRefused) {
 TEST(RegistryClient, UnknownTagIsNotFound) {
   Harness h;
   testing::AddAuth(*h.t);
-  h.t->On("GET", h.ManifestUrl("nope"),
-          FakeResponse{404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})", -1});
+  h.t->On(
+      "GET", h.ManifestUrl("nope"),
+      FakeResponse{
+          404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})", -1});
   auto m = h.Client()->GetManifest("app", "nope");
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, ErrorCode::kNotFound);
@@ -186,7 +224,8 @@ TEST(RegistryClient, UnknownTagIsNotFound) {
 
 TEST(RegistryClient, BasicAuthRegistry) {
   Harness h;
-  h.t->On("GET", std::string(kReg) + "/v2/", FakeResponse{401, {{"www-authenticate", R"(Basic realm="r")"}}, "", -1});
+  h.t->On("GET", std::string(kReg) + "/v2/",
+          FakeResponse{401, {{"www-authenticate", R"(Basic realm="r")"}}, "", -1});
   h.t->On("GET", h.ManifestUrl("1"), testing::Json(testing::MakeImage(1).manifest, kOciManifest));
   ASSERT_TRUE(h.Client(Credentials{"u", "p"})->GetManifest("app", "1"));
   EXPECT_EQ(h.t->requests().back().Header("Authorization"), "Basic dTpw");
@@ -210,8 +249,9 @@ TEST(RegistryClient, InsecureRegistryFallsBackToPlainHttpWhenHttpsFails) {
   RegistryClient client(std::move(o));
   auto m = client.GetManifest("app", "1");
   ASSERT_TRUE(m) << m.error().message;
-  EXPECT_EQ(h.t->Log(), (std::vector<std::string>{"GET https://reg.test/v2/", "GET http://reg.test/v2/",
-                                                  "GET http://reg.test/v2/app/manifests/1"}));
+  EXPECT_EQ(h.t->Log(),
+            (std::vector<std::string>{"GET https://reg.test/v2/", "GET http://reg.test/v2/",
+                                      "GET http://reg.test/v2/app/manifests/1"}));
 }
 
 TEST(RegistryClient, InsecureRegistryStaysOnHttpsWhenItAnswers) {

@@ -159,6 +159,11 @@ TEST(RegistryUpload, AnonymousPushSaysWhichScopeIsMissing) {
                                 R"(scope="repository:app:pull,push",error="insufficient_scope")"}},
           R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
           -1});
+  // berth asks the token server for the scope the challenge names; anonymously, Docker
+  // Hub's answer is a token that still cannot push, and the registry says so again.
+  h.t->On("GET",
+          "https://auth.test/token?service=reg.test&scope=repository%3Aapp%3Apull%2Cpush",
+          FakeResponse{200, {}, R"({"token":"pull-only","expires_in":300})", -1});
   auto r = h.Upload(/*chunk_size=*/0);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnauthorized);
