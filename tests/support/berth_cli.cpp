@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +92,13 @@ std::string OneLineError(const CliResult& r) {
                               [](const std::string& l) { return l.rfind("berth: ", 0) == 0; });
   EXPECT_EQ(errors, 1) << r.err;
   return lines.empty() ? std::string() : lines.back();
+}
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 std::string TrimTrailing(std::string text) {

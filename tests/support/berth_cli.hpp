@@ -37,6 +37,9 @@ std::string RunCliOk(const std::string& binary, const std::filesystem::path& roo
 // last stderr line.
 std::string OneLineError(const CliResult& r);
 
+// The whole content of a text file ("" if it cannot be read).
+std::string ReadText(const std::filesystem::path& path);
+
 // `text` without trailing newlines and spaces.
 std::string TrimTrailing(std::string text);
 

@@ -26,13 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadText(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Hex(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
 
 class PullHubTest : public ::testing::Test {

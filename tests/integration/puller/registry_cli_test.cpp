@@ -24,13 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadText(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Sha256(const std::string& bytes) { return store::Digest::Of(bytes).String(); }
 
 class RegistryCliTest : public ::testing::Test {

@@ -25,6 +25,16 @@ struct Harness {
     o.clock = [this] { return now; };
     return std::make_unique<RegistryClient>(std::move(o));
   }
+  // An insecure registry: HTTPS without verification, plain HTTP if that fails.
+  std::unique_ptr<RegistryClient> InsecureClient() {
+    RegistryClientOptions o;
+    o.transport = t;
+    o.endpoint.registry = o.endpoint.host = "reg.test";
+    o.endpoint.http_fallback = true;
+    o.endpoint.tls.verify = false;
+    o.retry.sleep = [this](int64_t ms) { sleeps.push_back(ms); };
+    return std::make_unique<RegistryClient>(std::move(o));
+  }
   std::string ManifestUrl(const std::string& ref) {
     return std::string(kReg) + "/v2/app/manifests/" + ref;
   }
@@ -240,14 +250,7 @@ TEST(RegistryClient, InsecureRegistryFallsBackToPlainHttpWhenHttpsFails) {
   h.t->On("GET", "http://reg.test/v2/", FakeResponse{200, {}, "{}"});
   h.t->On("GET", "http://reg.test/v2/app/manifests/1",
           FakeResponse{200, {{"content-type", kOciManifest}}, img.manifest});
-  RegistryClientOptions o;
-  o.transport = h.t;
-  o.endpoint.registry = o.endpoint.host = "reg.test";
-  o.endpoint.http_fallback = true;
-  o.endpoint.tls.verify = false;
-  o.retry.sleep = [](int64_t) {};
-  RegistryClient client(std::move(o));
-  auto m = client.GetManifest("app", "1");
+  auto m = h.InsecureClient()->GetManifest("app", "1");
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(h.t->Log(),
             (std::vector<std::string>{"GET https://reg.test/v2/", "GET http://reg.test/v2/",
@@ -260,13 +263,7 @@ TEST(RegistryClient, InsecureRegistryStaysOnHttpsWhenItAnswers) {
   h.t->On("GET", "https://reg.test/v2/", FakeResponse{200, {}, "{}"});
   h.t->On("GET", "https://reg.test/v2/app/manifests/1",
           FakeResponse{200, {{"content-type", kOciManifest}}, img.manifest});
-  RegistryClientOptions o;
-  o.transport = h.t;
-  o.endpoint.registry = o.endpoint.host = "reg.test";
-  o.endpoint.http_fallback = true;
-  o.endpoint.tls.verify = false;
-  RegistryClient client(std::move(o));
-  auto m = client.GetManifest("app", "1");
+  auto m = h.InsecureClient()->GetManifest("app", "1");
   ASSERT_TRUE(m) << m.error().message;
   for (const auto& r : h.t->requests()) {
     EXPECT_EQ(r.url.rfind("https://", 0), 0u) << r.url;
