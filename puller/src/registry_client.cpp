@@ -2,15 +2,13 @@
 #include "berth/puller/registry_client.hpp"
 
 #include <curl/curl.h>
-
 #include <strings.h>
 
 #include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "berth/store/oci.hpp"
 #include "registry_errors.hpp"
@@ -224,7 +222,8 @@ Result<HttpResponse> RegistryClient::Execute(const std::function<Result<HttpRequ
       int64_t after = RetryAfterMs(r->Header("retry-after"), options_.clock());
       if (after >= 0) delay = after;
     } else {
-      bool retryable = r.error().code == ErrorCode::kNetwork || (retry_error && retry_error(r.error()));
+      bool retryable =
+          r.error().code == ErrorCode::kNetwork || (retry_error && retry_error(r.error()));
       if (!retryable) return std::move(r).error();
       failure = std::move(r).error();
     }
@@ -239,19 +238,21 @@ Result<HttpResponse> RegistryClient::Execute(const std::function<Result<HttpRequ
   }
 }
 
-Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo,
-                                                    const std::string& ref,
+Result<HttpRequest> RegistryClient::ManifestRequest(const std::string& method,
+                                                    const std::string& repo,
+                                                    const std::string& ref) const {
+  HttpRequest r;
+  r.method = method;
+  r.url = BaseUrl() + "/v2/" + repo + "/manifests/" + ref;
+  r.headers.emplace_back("Accept", Accept());  // all four types, or distribution 404s
+  r.tls = options_.endpoint.tls;
+  return r;
+}
+
+Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo, const std::string& ref,
                                                     const std::optional<store::Digest>& expected) {
   std::string what = "fetch manifest " + repo + (ref.rfind("sha256:", 0) == 0 ? "@" : ":") + ref;
-  auto resp = Execute(
-      [&]() -> Result<HttpRequest> {
-        HttpRequest r;
-        r.url = BaseUrl() + "/v2/" + repo + "/manifests/" + ref;
-        r.headers.emplace_back("Accept", Accept());
-        r.tls = options_.endpoint.tls;
-        return r;
-      },
-      ScopeFor(repo), nullptr);
+  auto resp = Execute([&] { return ManifestRequest("GET", repo, ref); }, ScopeFor(repo), nullptr);
   if (!resp) return std::move(resp).error().Context(what);
   if (resp->status != 200) return ErrorFromResponse(what, *resp);
   FetchedManifest m;
@@ -259,14 +260,16 @@ Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo,
   m.digest = store::Digest::Of(m.bytes);
   m.media_type = MediaTypeOf(resp->Header("content-type"));
   std::string declared = store::DetectMediaType(m.bytes);
-  bool schema1 = [](const std::string& t) {
-    return t == store::media::kDockerSchema1 || t == store::media::kDockerSchema1Signed;
-  }(m.media_type) || declared == store::media::kDockerSchema1 ||
-                 declared == store::media::kDockerSchema1Signed;
+  bool schema1 =
+      [](const std::string& t) {
+        return t == store::media::kDockerSchema1 || t == store::media::kDockerSchema1Signed;
+      }(m.media_type) ||
+      declared == store::media::kDockerSchema1 || declared == store::media::kDockerSchema1Signed;
   if (schema1) {
     return MakeError(ErrorCode::kUnsupported,
-                     what + ": docker schema1 manifests are not supported (deprecated format; "
-                            "re-push the image with a current client)");
+                     what +
+                         ": docker schema1 manifests are not supported (deprecated format; "
+                         "re-push the image with a current client)");
   }
   if (!store::media::IsIndex(m.media_type) && !store::media::IsManifest(m.media_type)) {
     m.media_type = declared;
@@ -284,8 +287,7 @@ Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo,
   }
   if (want && *want != m.digest) {
     return MakeError(ErrorCode::kDigestMismatch, what + ": digest mismatch: expected " +
-                                                     want->String() + ", got " +
-                                                     m.digest.String());
+                                                     want->String() + ", got " + m.digest.String());
   }
   return m;
 }
@@ -293,16 +295,7 @@ Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo,
 Result<store::Digest> RegistryClient::HeadManifest(const std::string& repo,
                                                    const std::string& ref) {
   std::string what = "check manifest " + repo + ":" + ref;
-  auto resp = Execute(
-      [&]() -> Result<HttpRequest> {
-        HttpRequest r;
-        r.method = "HEAD";
-        r.url = BaseUrl() + "/v2/" + repo + "/manifests/" + ref;
-        r.headers.emplace_back("Accept", Accept());
-        r.tls = options_.endpoint.tls;
-        return r;
-      },
-      ScopeFor(repo), nullptr);
+  auto resp = Execute([&] { return ManifestRequest("HEAD", repo, ref); }, ScopeFor(repo), nullptr);
   if (!resp) return std::move(resp).error().Context(what);
   if (resp->status != 200) return ErrorFromResponse(what, *resp);
   auto d = store::Digest::Parse(resp->Header("docker-content-digest"));

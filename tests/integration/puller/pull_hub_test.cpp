@@ -349,24 +349,23 @@ TEST_F(PullHubTest, MalformedManifestNamesTheField) {
   auto proxy = Proxy();
   ASSERT_TRUE(proxy);
   std::string conf = proxy->WriteRegistriesJson(dir_.path());
-  nlohmann::json headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}};
-  std::string bad_field =
+  // The tag's manifest, served as an OCI manifest with `body` instead of the real one.
+  auto serve = [&](const std::string& body) {
+    nlohmann::json headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}};
+    return proxy->SetRules(nlohmann::json::array({{{"path", "/manifests/latest"},
+                                                   {"fault", "status"},
+                                                   {"status", 200},
+                                                   {"headers", headers},
+                                                   {"body", body}}}));
+  };
+  ASSERT_TRUE(serve(
       R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-      R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:abc","size":10},"layers":[]})";
-  ASSERT_TRUE(proxy->SetRules(nlohmann::json::array({{{"path", "/manifests/latest"},
-                                                      {"fault", "status"},
-                                                      {"status", 200},
-                                                      {"headers", headers},
-                                                      {"body", bad_field}}})));
+      R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json",)"
+      R"("digest":"sha256:abc","size":10},"layers":[]})"));
   std::string line = OneLineError(Pull({"alpine"}, conf));
   EXPECT_NE(line.find("config.digest"), std::string::npos) << line;
 
-  ASSERT_TRUE(
-      proxy->SetRules(nlohmann::json::array({{{"path", "/manifests/latest"},
-                                              {"fault", "status"},
-                                              {"status", 200},
-                                              {"headers", headers},
-                                              {"body", R"({"schemaVersion": 2, "layers": [)"}}})));
+  ASSERT_TRUE(serve(R"({"schemaVersion": 2, "layers": [)"));
   line = OneLineError(Pull({"alpine"}, conf));
   EXPECT_NE(line.find("JSON"), std::string::npos) << line;
   ExpectStoreHoldsOnlyVerifiedBlobs();

@@ -130,6 +130,9 @@ class RegistryClient {
   struct Call;
   std::string BaseUrl() const;
   std::string ScopeFor(const std::string& repo) const;
+  // A GET or HEAD of repo's manifest `ref` with the full Accept set.
+  Result<HttpRequest> ManifestRequest(const std::string& method, const std::string& repo,
+                                      const std::string& ref) const;
   // Records a ping's answer (the auth challenge of a 401).
   Result<void> Pinged(const HttpResponse& ping);
   std::string AbsoluteUrl(const std::string& location) const;
