@@ -39,28 +39,22 @@ constexpr size_t kChunks = 4;
 // stream as umoci's and containerd's do.
 class TarStream : public Reader {
  public:
-  TarStream(Reader& in, uint64_t max_bytes, bool hash)
-      : in_(in), max_bytes_(max_bytes), hash_(hash) {}
+  TarStream(Reader& in, uint64_t max_bytes, bool hash) : hashed_(in, hash), max_bytes_(max_bytes) {}
 
   Result<size_t> Read(std::span<std::byte> buf) override {
-    BERTH_ASSIGN_OR_RETURN(size_t n, in_.Read(buf));
-    size_ += n;
-    if (size_ > max_bytes_) {
+    BERTH_ASSIGN_OR_RETURN(size_t n, hashed_.Read(buf));
+    if (hashed_.size() > max_bytes_) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "layer exceeds " + std::to_string(max_bytes_) + " bytes uncompressed");
     }
-    if (hash_) sha_.Update(std::span<const std::byte>(buf.data(), n));
     return n;
   }
-  uint64_t size() const { return size_; }
-  Digest Finish() { return sha_.Finish(); }
+  uint64_t size() const { return hashed_.size(); }
+  Digest Finish() { return hashed_.Finish(); }
 
  private:
-  Reader& in_;
+  HashingReader hashed_;
   uint64_t max_bytes_;
-  bool hash_;
-  uint64_t size_ = 0;
-  Sha256 sha_;
 };
 
 // libarchive's side of the read-ahead.
