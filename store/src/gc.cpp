@@ -22,6 +22,14 @@ struct LiveSet {
 Result<LiveSet> Mark(const Store& store) {
   LiveSet live;
   BERTH_ASSIGN_OR_RETURN(auto records, store.images().List());
+  // Held images are roots even if their record went (it cannot while held, but a hold
+  // written by an older berth, or a record removed by hand, must not lose a running
+  // container its layers).
+  BERTH_ASSIGN_OR_RETURN(auto holds, store.Holds());
+  for (const auto& h : holds) {
+    if (!store.blobs().Has(h.image.manifest)) continue;
+    records.push_back(h.image);
+  }
   for (const auto& rec : records) {
     live.blobs.insert(rec.manifest);
     live.blobs.insert(rec.config);
@@ -32,8 +40,6 @@ Result<LiveSet> Mark(const Store& store) {
     for (const auto& l : view->manifest.layers) live.blobs.insert(l.digest);
     for (const auto& d : view->config.diff_ids) live.layers.insert(d);
   }
-  // TODO(#4): containers are roots too: the layers of their images and their committed
-  // layers stay while the container exists.
   return live;
 }
 

@@ -41,12 +41,19 @@ Result<RemoveReport> Store::RemoveImage(std::string_view name_or_id) {
     if (std::find(image.names.begin(), image.names.end(), full) != image.names.end()) name = full;
   }
   RemoveReport report;
+  BERTH_ASSIGN_OR_RETURN(auto holders, HoldersOf(image));
   BERTH_TRY(images_.Update([&](std::vector<ImageRecord>& records) -> Result<void> {
     for (auto it = records.begin(); it != records.end(); ++it) {
       if (it->manifest != image.manifest) continue;
       if (!name.empty() && it->names.size() > 1) {
         std::erase(it->names, name);
         report.untagged.push_back(name);
+      } else if (!holders.empty()) {
+        return MakeError(ErrorCode::kBusy,
+                         "image " + image.config.Short() + " is in use by container " +
+                             holders.front().substr(0, 12),
+                         "remove the container first ('berth rm " +
+                             holders.front().substr(0, 12) + "')");
       } else {
         report.untagged = it->names;
         report.deleted.push_back(it->config);
@@ -62,9 +69,14 @@ Result<RemoveReport> Store::RemoveImage(std::string_view name_or_id) {
 
 Result<RemoveReport> Store::PruneImages() {
   RemoveReport report;
+  BERTH_ASSIGN_OR_RETURN(auto holds, Holds());
+  auto held = [&](const ImageRecord& r) {
+    return std::any_of(holds.begin(), holds.end(),
+                       [&](const ImageHold& h) { return h.image.manifest == r.manifest; });
+  };
   BERTH_TRY(images_.Update([&](std::vector<ImageRecord>& records) -> Result<void> {
     std::erase_if(records, [&](const ImageRecord& r) {
-      if (!r.names.empty() || IsImageMounted(r)) return false;
+      if (!r.names.empty() || IsImageMounted(r) || held(r)) return false;
       report.deleted.push_back(r.config);
       return true;
     });

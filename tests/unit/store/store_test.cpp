@@ -148,6 +148,41 @@ TEST_F(StoreTest, PruneRemovesOnlyDanglingImages) {
   EXPECT_EQ(Count("layers"), 1u);
 }
 
+TEST_F(StoreTest, HeldImageIsNeitherRemovedNorPrunedNorCollected) {
+  Digest a = PutImage(*store_, {base_, app_});
+  Digest b = PutImage(*store_, {other_}, "2024-05-05T00:00:00Z");
+  auto rec = store_->CommitImage(a, {"docker.io/library/a:1"});
+  ASSERT_TRUE(rec);
+  auto dangling = store_->CommitImage(b, {});
+  ASSERT_TRUE(dangling);
+  ASSERT_TRUE(store_->Tag(*rec, "docker.io/library/a:2"));
+  ASSERT_TRUE(store_->HoldImage("c0ffee", *rec));
+  ASSERT_TRUE(store_->HoldImage("d00d", *dangling));
+  // Untagging one of two names is still allowed; deleting is not.
+  ASSERT_TRUE(store_->RemoveImage("a:2"));
+  auto busy = store_->RemoveImage("a:1");
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, ErrorCode::kBusy);
+  EXPECT_NE(busy.error().message.find("in use by container c0ffee"), std::string::npos)
+      << busy.error().message;
+  auto pruned = store_->PruneImages();
+  ASSERT_TRUE(pruned);
+  EXPECT_TRUE(pruned->deleted.empty());
+  ASSERT_TRUE(store_->GarbageCollect());
+  EXPECT_EQ(Count("layers"), 3u);
+  auto holders = store_->HoldersOf(*rec);
+  ASSERT_TRUE(holders);
+  EXPECT_EQ(*holders, std::vector<std::string>{"c0ffee"});
+  // Released, the image goes as usual; releasing twice is fine.
+  ASSERT_TRUE(store_->ReleaseHold("c0ffee"));
+  ASSERT_TRUE(store_->ReleaseHold("c0ffee"));
+  ASSERT_TRUE(store_->RemoveImage("a:1"));
+  ASSERT_TRUE(store_->ReleaseHold("d00d"));
+  ASSERT_TRUE(store_->PruneImages());
+  EXPECT_EQ(Count("layers"), 0u);
+  EXPECT_FALSE(store_->HoldImage("../x", *rec));
+}
+
 TEST_F(StoreTest, WrongDiffIdIsRejectedAndNothingIsKept) {
   Digest m = PutImage(*store_, {base_});
   // Swap the config for one that claims a different diff_id.

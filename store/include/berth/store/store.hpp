@@ -6,6 +6,7 @@
 //   images.json          image records (image_store.hpp)
 //   empty/               an empty directory, the bottom lower of every overlay
 //   mounts/<id>/merged   image mounts (`berth image mount`)
+//   holds/<holder>       images in use by containers (HoldImage)
 //   tmp/                 stages; everything enters the store by rename from here
 //   lock                 shared by every operation that adds or uses content, exclusive for GC
 //
@@ -49,6 +50,12 @@ struct ImageView {
 struct RemoveReport {
   std::vector<std::string> untagged;  // names removed
   std::vector<Digest> deleted;        // image ids (config digests) removed
+};
+
+// An image that something outside the store (a container) runs on; see Store::HoldImage.
+struct ImageHold {
+  std::string holder;
+  ImageRecord image;  // manifest and config only
 };
 
 struct GcReport {
@@ -102,12 +109,23 @@ class Store {
   bool IsImageMounted(const ImageRecord& image) const;
   fs::path ImageMountPoint(const ImageRecord& image) const;
 
+  // Holds: while `holder` (a container id: [A-Za-z0-9_-]+) holds an image, RemoveImage
+  // answers kBusy naming the holder instead of deleting it (untagging one of several names
+  // is still allowed), PruneImages skips it and GC keeps its blobs and layers. HoldImage
+  // replaces the holder's previous hold; ReleaseHold is idempotent. A hold is written
+  // atomically: after a crash it is there whole or not at all.
+  Result<void> HoldImage(const std::string& holder, const ImageRecord& image);
+  Result<void> ReleaseHold(const std::string& holder);
+  Result<std::vector<ImageHold>> Holds() const;
+  Result<std::vector<std::string>> HoldersOf(const ImageRecord& image) const;
+
   // Removes everything no image uses: blobs, layers, stale stages, dangling links. Takes the
   // exclusive lock for its duration.
   Result<GcReport> GarbageCollect();
 
   fs::path tmp_dir() const { return root_ / "tmp"; }
   fs::path mounts_dir() const { return root_ / "mounts"; }
+  fs::path holds_dir() const;
 
  private:
   Store(fs::path root, FileLock lock);
