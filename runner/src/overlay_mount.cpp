@@ -17,8 +17,9 @@ namespace {
 Error MountError(const store::MountSpec& spec, int err) {
   Error e = SysError("mount " + spec.fstype + " on " + Quote(spec.target.string()), err);
   if (spec.fstype == "overlay" && err == EINVAL) {
-    e.hint = "the kernel rejected the overlay options; is the store on overlayfs, or a layer "
-             "directory missing?";
+    e.hint =
+        "the kernel rejected the overlay options; is the store on overlayfs, or a layer "
+        "directory missing?";
   } else if (err == ENOSPC) {
     e.hint = "ENOSPC from mount means the mount-count limit (fs.mount-max), not disk space";
   } else if (err == EPERM) {

@@ -1,0 +1,195 @@
+// `berth run` end to end: each test runs a real container from the busybox stand-in
+// (tests/fixtures/make-busybox-image.sh) and checks, from inside it, the property it is
+// about. berth runs as a child process and keeps every mount in its own mount namespace, so
+// a failing test leaves no mount behind; the store is a temp dir removed at the end.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "berth/base/fs.hpp"
+#include "berth/base/subprocess.hpp"
+#include "berth/base/temp_dir.hpp"
+#include "support/berth_cli.hpp"
+#include "support/run_in_child.hpp"
+
+namespace berth::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kImage = "localhost/berth-test/busybox:latest";
+
+class RunTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0 || ::access("/bin/busybox", X_OK) != 0) {
+      skip_reason_ = "needs root and busybox-static";
+      return;
+    }
+    auto dir = TempDir::Create(fs::temp_directory_path(), "berth-run-test-");
+    ASSERT_TRUE(dir) << dir.error().ToString();
+    work_ = new TempDir(std::move(*dir));
+    fs::path layout = work_->path() / "layout";
+    auto made = RunCommand({std::string(BERTH_SOURCE_DIR) + "/tests/fixtures/make-busybox-image.sh",
+                            layout.string(), kImage});
+    ASSERT_TRUE(made && made->status.ok()) << "make-busybox-image.sh failed";
+    auto loaded = RunCli(BERTH_BINARY, Root(), {"load", "-i", layout.string()});
+    ASSERT_EQ(loaded.status, 0) << loaded.err;
+  }
+  static void TearDownTestSuite() {
+    delete work_;
+    work_ = nullptr;
+  }
+  void SetUp() override {
+    if (!skip_reason_.empty()) {
+      if (RequirePrivileged()) FAIL() << skip_reason_;
+      GTEST_SKIP() << skip_reason_;
+    }
+  }
+
+  static fs::path Root() { return work_->path() / "store"; }
+  static CliResult Berth(const std::vector<std::string>& args) {
+    return RunCli(BERTH_BINARY, Root(), args);
+  }
+  // `berth run --rm IMAGE sh -c SCRIPT`, expecting exit 0; returns stdout.
+  static std::string Sh(const std::string& script, std::vector<std::string> flags = {}) {
+    std::vector<std::string> args = {"run", "--rm"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), {kImage, "sh", "-c", script});
+    return RunCliOk(BERTH_BINARY, Root(), args);
+  }
+  static std::vector<std::string> ContainerDirs() {
+    std::vector<std::string> out;
+    auto names = ListDir(Root() / "containers");
+    if (names) {
+      for (const auto& n : *names) {
+        if (n[0] != '.') out.push_back(n);
+      }
+    }
+    return out;
+  }
+
+  static inline TempDir* work_ = nullptr;
+  static inline std::string skip_reason_;
+};
+
+TEST_F(RunTest, CommandIsPidOneAndSeesOnlyItsOwnProcesses) {
+  // `for` is a shell builtin: the shell is the only process while it lists /proc.
+  EXPECT_EQ(Sh("echo pid=$$; for p in /proc/[0-9]*; do echo ${p#/proc/}; done"), "pid=1\n1\n");
+}
+
+TEST_F(RunTest, HostnameIsShortIdOrTheFlag) {
+  std::string h = TrimTrailing(Sh("hostname"));
+  EXPECT_EQ(h.size(), 12u) << h;
+  EXPECT_EQ(h.find_first_not_of("0123456789abcdef"), std::string::npos) << h;
+  EXPECT_EQ(Sh("hostname; cat /etc/hostname; grep -c web1 /etc/hosts", {"--hostname", "web1"}),
+            "web1\nweb1\n1\n");
+}
+
+TEST_F(RunTest, NetworkNoneHasOnlyLoopbackAndItIsUp) {
+  EXPECT_EQ(Sh("ls /sys/class/net"), "lo\n");
+  // IFF_UP | IFF_LOOPBACK | IFF_RUNNING, as sysfs prints the flags.
+  EXPECT_EQ(Sh("cat /sys/class/net/lo/flags"), "0x9\n");
+}
+
+TEST_F(RunTest, NetworkHostSeesTheHostInterfaces) {
+  auto host = ListDir("/sys/class/net");
+  ASSERT_TRUE(host);
+  std::string out = Sh("ls /sys/class/net | wc -l", {"--network", "host"});
+  EXPECT_EQ(TrimTrailing(out), std::to_string(host->size()));
+}
+
+TEST_F(RunTest, ExitCodesAreTheContainersOwnOr126Or127) {
+  auto r = Berth({"run", "--rm", kImage, "sh", "-c", "exit 3"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  auto missing = Berth({"run", "--rm", kImage, "no-such-command"});
+  EXPECT_EQ(missing.status, 127) << missing.err;
+  EXPECT_NE(missing.err.find("no-such-command"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
+  EXPECT_EQ(Lines(missing.err).size(), 1u) << missing.err;
+  auto not_exec = Berth({"run", "--rm", kImage, "/etc/passwd"});
+  EXPECT_EQ(not_exec.status, 126) << not_exec.err;
+  auto no_image = Berth({"run", "--rm", "no-such-image", "true"});
+  EXPECT_EQ(no_image.status, 125);
+  EXPECT_NE(OneLineError(no_image).find("no-such-image"), std::string::npos);
+}
+
+TEST_F(RunTest, DevHasOnlyTheDefaultNodes) {
+  EXPECT_EQ(Sh("ls /dev | tr '\\n' ' '"),
+            "core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero ");
+  EXPECT_EQ(Sh("stat -c '%t:%T %a' /dev/null /dev/zero /dev/urandom /dev/tty"),
+            "1:3 666\n1:5 666\n1:9 666\n5:0 666\n");
+  EXPECT_EQ(Sh("echo hi > /dev/null && head -c 4 /dev/zero | wc -c"), "4\n");
+}
+
+TEST_F(RunTest, MaskedAndReadOnlyPaths) {
+  EXPECT_EQ(Sh("wc -c < /proc/kcore; ls /sys/firmware | wc -l"), "0\n0\n");
+  EXPECT_EQ(Sh("grep -E ' /proc/(sys|sysrq-trigger|irq|bus) ' /proc/mounts | grep -vc ' ro,'"),
+            "0\n");
+  // A masked file cannot be unmounted or written from inside either.
+  auto r = Berth({"run", "--rm", kImage, "sh", "-c", "echo x > /proc/sysrq-trigger"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(Sh("grep -c ' /sys sysfs ro,' /proc/mounts"), "1\n");
+}
+
+TEST_F(RunTest, PrivilegedHasNoMasks) {
+  EXPECT_EQ(Sh("grep -c ' /proc/kcore ' /proc/mounts || true", {"--privileged"}), "0\n");
+}
+
+TEST_F(RunTest, EnvWorkdirAndDefaults) {
+  EXPECT_EQ(
+      Sh("echo $FOO; pwd; echo $PATH", {"-e", "FOO=bar baz", "-w", "/var/spool/x"}),
+      "bar baz\n/var/spool/x\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+}
+
+TEST_F(RunTest, WritesNeverReachTheImage) {
+  auto first = Berth({"run", kImage, "sh", "-c", "echo changed > /etc/os-release; rm /bin/ls"});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(Sh("cat /etc/os-release | grep -c changed || true; ls /bin/ls"), "0\n/bin/ls\n");
+  // The change lives in that container's upper dir, nowhere else.
+  auto dirs = ContainerDirs();
+  ASSERT_EQ(dirs.size(), 1u);
+  EXPECT_EQ(ReadText(Root() / "containers" / dirs[0] / "upper/etc/os-release"), "changed\n");
+  ASSERT_TRUE(RemoveTree(Root() / "containers" / dirs[0]));
+  (void)::unlink((Root() / "holds" / dirs[0]).c_str());
+}
+
+TEST_F(RunTest, ReadOnlyRootKeepsScratchDirsWritable) {
+  auto r = Berth({"run", "--rm", "--read-only", kImage, "touch", "/x"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(Sh("touch /tmp/a /run/b /var/tmp/c && echo ok", {"--read-only"}), "ok\n");
+}
+
+TEST_F(RunTest, RmLeavesNothingBehind) {
+  Sh("true");
+  EXPECT_TRUE(ContainerDirs().empty());
+  auto holds = ListDir(Root() / "holds");
+  EXPECT_TRUE(!holds || holds->empty());
+  std::string mounts = ReadText("/proc/self/mountinfo");
+  EXPECT_EQ(mounts.find(Root().string()), std::string::npos) << mounts;
+}
+
+TEST_F(RunTest, ImageInUseCannotBeRemoved) {
+  auto r = Berth({"run", "--name", "keeper", kImage, "true"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rmi = Berth({"rmi", kImage});
+  EXPECT_EQ(rmi.status, 125);
+  EXPECT_NE(OneLineError(rmi).find("in use by container"), std::string::npos) << rmi.err;
+  auto dirs = ContainerDirs();
+  ASSERT_EQ(dirs.size(), 1u);
+  std::string state = ReadText(Root() / "containers" / dirs[0] / "state.json");
+  EXPECT_NE(state.find("\"exited\""), std::string::npos) << state;
+  // A second container may not take the name.
+  auto again = Berth({"run", "--name", "keeper", kImage, "true"});
+  EXPECT_EQ(again.status, 125);
+  EXPECT_NE(OneLineError(again).find("already in use"), std::string::npos);
+  ASSERT_TRUE(RemoveTree(Root() / "containers" / dirs[0]));
+  (void)::unlink((Root() / "holds" / dirs[0]).c_str());
+}
+
+}  // namespace
+}  // namespace berth::testing
