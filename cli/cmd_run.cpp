@@ -12,8 +12,7 @@ struct RunFlags {
   runner::RunOptions run;
   std::string entrypoint;
   bool entrypoint_set = false;
-  std::string workdir;
-  std::string user;
+  std::vector<std::string> env_files;
   std::string network = "none";
 };
 
@@ -23,10 +22,9 @@ int Run(const GlobalOptions& g, RunFlags f, std::vector<std::string> rest) {
   }
   runner::RunOptions& o = f.run;
   o.image = rest.front();
-  o.command.assign(rest.begin() + 1, rest.end());
-  if (f.entrypoint_set) o.entrypoint = f.entrypoint;
-  if (!f.workdir.empty()) o.workdir = f.workdir;
-  if (!f.user.empty()) o.user = f.user;
+  o.process.command.assign(rest.begin() + 1, rest.end());
+  if (f.entrypoint_set) o.process.entrypoint = f.entrypoint;
+  o.process.env_files.assign(f.env_files.begin(), f.env_files.end());
   if (f.network == "none") {
     o.network = runner::NetworkMode::kNone;
   } else if (f.network == "host") {
@@ -57,9 +55,11 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("--rm", f->run.remove, "Remove the container when it exits");
   cmd->add_option("--name", f->run.name, "Name of the container");
   cmd->add_option("--hostname", f->run.hostname, "Container host name (default: short id)");
-  cmd->add_option("-e,--env", f->run.env, "Set an environment variable (KEY=VALUE)");
-  cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
-  cmd->add_option("-u,--user", f->user, "User (name|uid[:group|gid])");
+  cmd->add_option("-e,--env", f->run.process.env,
+                  "Set an environment variable (KEY=VALUE; KEY alone copies berth's)");
+  cmd->add_option("--env-file", f->env_files, "Read environment variables from a file");
+  cmd->add_option("-w,--workdir", f->run.process.workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", f->run.process.user, "User (name|uid[:group|gid])");
   cmd->add_option("--entrypoint", f->entrypoint, "Override the image's entrypoint")
       ->each([f](const std::string&) { f->entrypoint_set = true; });
   cmd->add_flag("--read-only", f->run.read_only, "Mount the container's root read-only");

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "berth/runner/exec_path.hpp"
 #include "in_root.hpp"
 
 namespace berth::runner {
@@ -215,20 +216,15 @@ void SetIds(const ChildContext& ctx) {
 
 [[noreturn]] void Exec(const ChildContext& ctx) {
   const ContainerPlan& plan = *ctx.plan;
-  int err = ENOENT;
-  for (const auto& path : plan.exec_candidates) {
-    ::execve(path.c_str(), ctx.argv, ctx.envp);
-    // Keep the most telling error: EACCES on one PATH entry beats ENOENT on the others.
-    if (errno != ENOENT && errno != ENOTDIR) err = errno;
-  }
-  char what[400];
   const char* name = plan.process.argv.empty() ? "" : plan.process.argv[0].c_str();
+  int err = ExecSearch(name, plan.exec_candidates, ctx.argv, ctx.envp);
+  char what[400];
   if (err == ENOENT) {
     std::snprintf(what, sizeof what, "exec '%s': executable file not found in $PATH", name);
-    Fail(ctx, err, 127, what);
+  } else {
+    Describe(what, sizeof what, "exec", name);
   }
-  Describe(what, sizeof what, "exec", name);
-  Fail(ctx, err, 126, what);
+  Fail(ctx, err, ExitCodeForExecErrno(err), what);
 }
 
 }  // namespace
@@ -322,12 +318,14 @@ void RunContainerChild(const ChildContext& ctx) noexcept {
   if (int err = ApplyRootfsSteps(k, root_fd, plan.rootfs_steps, what, sizeof what)) {
     Fail(ctx, err, 125, what);
   }
-  int cwd_fd = -1;
-  if (int err = MakeDirsInRoot(root_fd, plan.process.cwd.c_str(), false, &cwd_fd)) {
-    Describe(what, sizeof what, "create working directory", plan.process.cwd.c_str());
-    Fail(ctx, err, 125, what);
+  if (plan.process.create_cwd) {
+    int cwd_fd = -1;
+    if (int err = MakeDirsInRoot(root_fd, plan.process.cwd.c_str(), false, &cwd_fd)) {
+      Describe(what, sizeof what, "create working directory", plan.process.cwd.c_str());
+      Fail(ctx, err, 125, what);
+    }
+    ::close(cwd_fd);
   }
-  ::close(cwd_fd);
   if (int err = PivotInto(k, root_fd, what, sizeof what)) Fail(ctx, err, 125, what);
   ::close(root_fd);
   if (int err = ApplyMasks(k, plan, what, sizeof what)) Fail(ctx, err, 125, what);
@@ -340,7 +338,7 @@ void RunContainerChild(const ChildContext& ctx) noexcept {
     if (int err = LoopbackUp()) Fail(ctx, err, 125, "bring up 'lo'");
   }
   if (::chdir(plan.process.cwd.c_str()) < 0) {
-    Describe(what, sizeof what, "chdir", plan.process.cwd.c_str());
+    Describe(what, sizeof what, "change to working directory", plan.process.cwd.c_str());
     Fail(ctx, errno, 125, what);
   }
   SetupStdio(ctx);

@@ -227,6 +227,12 @@ Result<ContainerRecord> ContainerStore::Find(std::string_view name_or_id) const 
   return MakeError(ErrorCode::kNotFound, "no container with name or id " + Quote(name_or_id));
 }
 
+Result<void> ContainerStore::SaveRecord(const ContainerRecord& rec) {
+  auto r = WriteFileAtomic(Dir(rec.id) / "container.json", RecordJson(rec).dump(2) + "\n", 0600);
+  if (!r) return std::move(r).error().Context("save container " + rec.id.substr(0, 12));
+  return Ok();
+}
+
 Result<ContainerState> ContainerStore::LoadState(const std::string& id) const {
   BERTH_ASSIGN_OR_RETURN(std::string text, ReadFile(Dir(id) / "state.json", 1 << 20));
   return ParseState(text, "state of container " + id.substr(0, 12));

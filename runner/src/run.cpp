@@ -12,6 +12,7 @@
 #include "berth/base/strings.hpp"
 #include "berth/runner/container_files.hpp"
 #include "berth/runner/container_store.hpp"
+#include "berth/runner/exec_path.hpp"
 #include "berth/runner/kernel.hpp"
 #include "berth/runner/launch.hpp"
 #include "berth/runner/overlay_mount.hpp"
@@ -21,8 +22,6 @@
 namespace berth::runner {
 
 namespace {
-
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 int64_t NowNanos() {
   struct timespec ts;
@@ -44,43 +43,6 @@ Result<void> EnterPrivateMountNamespace() {
   return Ok();
 }
 
-// TODO(#4): replaced by ResolveProcess (user names, env files, HOME) from process_spec.
-Result<ProcessSpec> ProvisionalProcess(const store::ContainerConfig& image, const RunOptions& o) {
-  ProcessSpec p;
-  std::vector<std::string> entry = image.entrypoint.value_or(std::vector<std::string>{});
-  std::vector<std::string> cmd = image.cmd.value_or(std::vector<std::string>{});
-  if (o.entrypoint) {
-    entry = o.entrypoint->empty() ? std::vector<std::string>{} : std::vector{*o.entrypoint};
-    cmd.clear();
-  }
-  if (!o.command.empty()) cmd = o.command;
-  p.argv = entry;
-  p.argv.insert(p.argv.end(), cmd.begin(), cmd.end());
-  if (p.argv.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "no command specified",
-                     "give a command after the image name, or use --entrypoint");
-  }
-  p.env = image.env;
-  for (const auto& e : o.env) p.env.push_back(e);
-  bool has_path = false;
-  for (const auto& e : p.env) has_path = has_path || e.rfind("PATH=", 0) == 0;
-  if (!has_path) p.env.insert(p.env.begin(), std::string("PATH=") + kDefaultPath);
-  p.cwd = o.workdir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
-  return p;
-}
-
-std::vector<std::string> ProvisionalCandidates(const ProcessSpec& p) {
-  const std::string& argv0 = p.argv.front();
-  if (argv0.find('/') != std::string::npos) return {argv0};
-  std::string path = kDefaultPath;
-  for (const auto& e : p.env) {
-    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-  }
-  std::vector<std::string> out;
-  for (const auto& dir : Split(path, ':')) out.push_back((dir.empty() ? "." : dir) + "/" + argv0);
-  return out;
-}
-
 // Everything that has to be undone for one container, in reverse order of creation.
 struct Cleanup {
   fs::path root;
@@ -94,6 +56,12 @@ struct Cleanup {
   }
 };
 
+std::vector<std::string> CallerEnv() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  return env;
+}
+
 }  // namespace
 
 Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* failure_exit_code) {
@@ -102,7 +70,6 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   BERTH_ASSIGN_OR_RETURN(store, store::Store::Open(store_root));
   BERTH_ASSIGN_OR_RETURN(store::ImageRecord image, store->FindImage(o.image));
   BERTH_ASSIGN_OR_RETURN(store::ImageView view, store->ReadImage(image));
-  BERTH_ASSIGN_OR_RETURN(ProcessSpec process, ProvisionalProcess(view.config.config, o));
 
   ContainerStore containers(store_root);
   ContainerRecord rec;
@@ -112,10 +79,10 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   rec.image_id = image.config.String();
   rec.image_manifest = image.manifest.String();
   rec.created = NowNanos();
-  rec.command = process.argv;
   BERTH_TRY(EnterPrivateMountNamespace());
   BERTH_ASSIGN_OR_RETURN(rec, containers.Create(rec));
-  Cleanup cleanup{store_root, &containers, rec.id, o.remove};
+  // A container that fails before its launch is attempted never existed for the user.
+  Cleanup cleanup{store_root, &containers, rec.id, true};
   BERTH_TRY(store->HoldImage(rec.id, image));
 
   fs::path dir = containers.Dir(rec.id);
@@ -125,6 +92,14 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   // The hold keeps the image's layers; the store lock need not outlive the setup (a
   // long-running container must not block `berth rmi` of other images).
   store.reset();
+
+  ProcessOverrides overrides = o.process;
+  overrides.hostname = rec.hostname;
+  BERTH_ASSIGN_OR_RETURN(UniqueFd rootfs_fd, Open(dir / "merged", O_PATH | O_DIRECTORY));
+  BERTH_ASSIGN_OR_RETURN(ProcessSpec process, ResolveProcess(view.config.config, overrides,
+                                                             rootfs_fd.get(), CallerEnv()));
+  rec.command = process.argv;
+  BERTH_TRY(containers.SaveRecord(rec));
 
   BERTH_ASSIGN_OR_RETURN(
       ContainerFiles files,
@@ -140,17 +115,18 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   in.etc_resolv_conf = files.resolv_conf.string();
   in.process = process;
   ContainerPlan plan = BuildPlan(in);
-  plan.exec_candidates = ProvisionalCandidates(plan.process);
+  plan.exec_candidates = ExecCandidates(process.argv.front(), PathFromEnv(process.env));
 
   LaunchOptions lo;
   UniqueFd devnull;
-  if (!o.interactive) {
+  if (!o.interactive) {  // podman gives /dev/null without -i
     BERTH_ASSIGN_OR_RETURN(devnull, Open("/dev/null", O_RDONLY));
     lo.stdio[0] = devnull.get();
   }
   ForwardedSignals signals;
   ContainerState state;
   state.monitor_pid = ::getpid();
+  cleanup.remove = o.remove;
   auto process_or = Launch(plan, LinuxKernel(), lo, failure_exit_code);
   if (!process_or) {
     state.status = ContainerStatus::kExited;

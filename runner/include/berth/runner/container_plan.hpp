@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "berth/runner/process_spec.hpp"
+#include "berth/runner/process.hpp"
 
 namespace berth::runner {
 

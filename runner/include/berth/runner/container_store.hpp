@@ -69,6 +69,8 @@ class ContainerStore {
   Result<ContainerRecord> Find(std::string_view name_or_id) const;
   // Every container, oldest first. Unreadable entries are skipped.
   Result<std::vector<ContainerRecord>> List() const;
+  // Replaces container.json (atomically) once more is known, e.g. the resolved command.
+  Result<void> SaveRecord(const ContainerRecord& rec);
   Result<ContainerState> LoadState(const std::string& id) const;
   Result<void> SaveState(const std::string& id, const ContainerState& state);
   // Deletes the directory (it must be unmounted). Idempotent.

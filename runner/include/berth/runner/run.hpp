@@ -15,24 +15,21 @@
 
 #include "berth/base/result.hpp"
 #include "berth/runner/container_plan.hpp"
+#include "berth/runner/process.hpp"
 
 namespace berth::runner {
 
 namespace fs = std::filesystem;
 
 struct RunOptions {
-  std::string image;                      // name or id of an image in the store
-  std::vector<std::string> command;       // replaces the image's Cmd
-  std::optional<std::string> entrypoint;  // --entrypoint ("" clears the image's)
-  std::vector<std::string> env;           // -e KEY=VALUE (later ones win)
-  std::optional<std::string> workdir;     // -w
-  std::optional<std::string> user;        // -u
-  std::string name;                       // --name; generated when empty
-  std::string hostname;                   // --hostname; the short id when empty
-  bool remove = false;                    // --rm
-  bool read_only = false;                 // --read-only
-  bool privileged = false;                // --privileged
-  bool interactive = false;               // -i: the container reads berth's stdin
+  std::string image;         // name or id of an image in the store
+  ProcessOverrides process;  // COMMAND, --entrypoint, -e, --env-file, -w, -u, -t
+  std::string name;          // --name; generated when empty
+  std::string hostname;      // --hostname; the short id when empty
+  bool remove = false;       // --rm
+  bool read_only = false;    // --read-only
+  bool privileged = false;   // --privileged
+  bool interactive = false;  // -i: the container reads berth's stdin
   NetworkMode network = NetworkMode::kNone;
 };
 
