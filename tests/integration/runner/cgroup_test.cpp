@@ -5,8 +5,10 @@
 // it needs fails.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +19,9 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
+#include "berth/base/temp_dir.hpp"
 #include "berth/runner/cgroup_layout.hpp"
+#include "berth/runner/cgroup_mounts.hpp"
 #include "berth/runner/cgroup_plan.hpp"
 #include "berth/runner/container_cgroup.hpp"
 #include "support/run_in_child.hpp"
@@ -248,6 +252,76 @@ TEST_F(CgroupIntegrationTest, OomKillIsReported) {
     ASSERT_TRUE(oom) << oom.error().ToString();
     EXPECT_TRUE(*oom);
     ASSERT_TRUE(cg->Destroy());
+  });
+}
+
+// What a container does with PlanCgroupMounts: join the cgroup, then unshare the cgroup
+// namespace (in this order, so the container's cgroup becomes the namespace's root), mount.
+// Returns 0, or the number of the step that failed.
+int MountAsAContainer(const fs::path& base, const std::vector<CgroupMount>& mounts,
+                      const CgroupLayout& layout) {
+  if (::unshare(CLONE_NEWCGROUP) != 0) return 20;
+  for (const CgroupMount& m : mounts) {
+    fs::path target = base / m.target;
+    switch (m.kind) {
+      case CgroupMount::Kind::kMount:
+        if (::mkdir(target.c_str(), 0755) != 0 && errno != EEXIST) return 21;
+        if (::mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, m.data.c_str()) !=
+            0) {
+          return 22;
+        }
+        break;
+      case CgroupMount::Kind::kSymlink:
+        if (::symlink(m.link_to.c_str(), target.c_str()) != 0) return 23;
+        break;
+      case CgroupMount::Kind::kRemountReadOnly:
+        if (::mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), MS_REMOUNT | m.flags,
+                    m.data.c_str()) != 0) {
+          return 24;
+        }
+        break;
+    }
+  }
+  // Every hierarchy shows the container's cgroup as its root.
+  auto self = ReadFile("/proc/self/cgroup");
+  if (!self) return 30;
+  for (const std::string& line : Split(*self, '\n')) {
+    if (!line.empty() && line.substr(line.size() - 2) != ":/") return 31;
+  }
+  if (Read(base / "memory/memory.limit_in_bytes") != "67108864" &&
+      Read(base / "memory.max") != "67108864") {
+    return 32;
+  }
+  if (layout.mode == CgroupLayout::Mode::kHybrid && !fs::exists(base / "unified/cgroup.procs")) {
+    return 33;
+  }
+  for (const auto& [controller, path] : layout.v1) {
+    if (!fs::exists(base / controller / "cgroup.procs")) return 34;  // symlinks included
+  }
+  if (::mkdir((base / "x").c_str(), 0755) == 0 || errno != EROFS) return 35;
+  return 0;
+}
+
+TEST_F(CgroupIntegrationTest, ContainerSeesItsCgroupAsRootOfReadOnlyMounts) {
+  if (auto why = Probe({"memory"}); !why.empty()) SKIP_OR_FAIL(why);
+  auto mounts = PlanCgroupMounts(layout_);
+  RunInChild([&] {
+    auto base = TempDir::Create(::testing::TempDir(), "cgroup-mounts-");
+    ASSERT_TRUE(base);
+    auto cg = ContainerCgroup::Create(layout_, name_, Plan({.memory = 64 * kMiB}));
+    ASSERT_TRUE(cg) << cg.error().ToString();
+    GatedChild container([&] { return MountAsAContainer(base->path(), mounts, layout_); });
+    ASSERT_TRUE(cg->AddProcess(container.pid()));
+    container.Go();
+    int status = container.Wait();
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "see MountAsAContainer for the failed step";
+    // The mounts live on in this child's mount namespace; the cgroup goes all the same.
+    ASSERT_TRUE(cg->Destroy());
+    for (const CgroupMount& m : mounts) {
+      if (m.kind == CgroupMount::Kind::kMount)
+        ::umount2((base->path() / m.target).c_str(), MNT_DETACH);
+    }
   });
 }
 
