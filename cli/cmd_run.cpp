@@ -14,7 +14,27 @@ struct RunFlags {
   bool entrypoint_set = false;
   std::vector<std::string> env_files;
   std::string network = "none";
+  std::string memory, memory_swap, cpus, cpu_shares, pids_limit;
 };
+
+Result<void> ParseLimits(const RunFlags& f, runner::ResourceLimits& l) {
+  if (!f.memory.empty()) {
+    BERTH_ASSIGN_OR_RETURN(l.memory, runner::ParseMemoryBytes(f.memory));
+  }
+  if (!f.memory_swap.empty()) {
+    BERTH_ASSIGN_OR_RETURN(l.memory_swap, runner::ParseMemorySwap(f.memory_swap));
+  }
+  if (!f.cpus.empty()) {
+    BERTH_ASSIGN_OR_RETURN(l.cpus, runner::ParseCpus(f.cpus));
+  }
+  if (!f.cpu_shares.empty()) {
+    BERTH_ASSIGN_OR_RETURN(l.cpu_shares, runner::ParseCpuShares(f.cpu_shares));
+  }
+  if (!f.pids_limit.empty()) {
+    BERTH_ASSIGN_OR_RETURN(l.pids_limit, runner::ParsePidsLimit(f.pids_limit));
+  }
+  return Ok();
+}
 
 int Run(const GlobalOptions& g, RunFlags f, std::vector<std::string> rest) {
   if (rest.empty()) {
@@ -34,6 +54,8 @@ int Run(const GlobalOptions& g, RunFlags f, std::vector<std::string> rest) {
                 MakeError(ErrorCode::kUnsupported, "network " + f.network + ": not supported",
                           "use --network none or --network host"));
   }
+  if (auto r = ParseLimits(f, o.limits); !r) return Fail("run " + o.image, r.error());
+  o.warn = [](const std::string& w) { std::fprintf(stderr, "WARNING: %s\n", w.c_str()); };
   std::fflush(stdout);
   int failure_code = kExitBerthFailed;
   auto root = g.root.empty() ? store::DefaultRoot() : std::filesystem::path(g.root);
@@ -66,6 +88,13 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("--privileged", f->run.privileged, "All capabilities, no seccomp, no masked paths");
   cmd->add_flag("-i,--interactive", f->run.interactive, "Keep stdin open");
   cmd->add_option("--network,--net", f->network, "Network mode: none (default) or host");
+  cmd->add_option("-m,--memory", f->memory, "Memory limit (e.g. 512m, 1g)");
+  cmd->add_option("--memory-swap", f->memory_swap,
+                  "Memory plus swap limit (-1: unlimited swap; default: twice --memory)");
+  cmd->add_option("--cpus", f->cpus, "Number of CPUs (e.g. 1.5)");
+  cmd->add_option("-c,--cpu-shares", f->cpu_shares, "CPU shares (relative weight)");
+  cmd->add_option("--cpuset-cpus", f->run.limits.cpuset_cpus, "CPUs to run on (0-3, 0,1)");
+  cmd->add_option("--pids-limit", f->pids_limit, "Maximum number of processes (-1: unlimited)");
   cmd->callback([&inv, f, cmd] {
     auto rest = cmd->remaining();
     inv.action = [&inv, f, rest] { return Run(inv.global, *f, rest); };

@@ -74,6 +74,25 @@ void AddDev(std::vector<RootfsStep>& steps) {
   steps.push_back(Link("/dev/core", "/proc/kcore"));
 }
 
+// /sys/fs/cgroup as cgroup_mounts.hpp plans it; the child is in its cgroup namespace by then.
+void AddCgroupMounts(std::vector<RootfsStep>& steps, const std::vector<CgroupMount>& mounts) {
+  for (const auto& m : mounts) {
+    std::string target = "/sys/fs/cgroup";
+    if (!m.target.empty()) target += "/" + m.target.string();
+    switch (m.kind) {
+      case CgroupMount::Kind::kMount:
+        steps.push_back(MountStep(target, m.source, m.fstype, m.flags, m.data, true));
+        break;
+      case CgroupMount::Kind::kSymlink:
+        steps.push_back(Link(target, m.link_to));
+        break;
+      case CgroupMount::Kind::kRemountReadOnly:
+        steps.push_back(MountStep(target, m.source, m.fstype, MS_REMOUNT | m.flags, m.data, true));
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& DefaultMaskedPaths() {
@@ -116,6 +135,7 @@ ContainerPlan BuildPlan(const PlanInput& in) {
   AddDev(steps);
   unsigned long sys_flags = kNoSuidExecDev | (in.privileged ? 0 : MS_RDONLY);
   steps.push_back(MountStep("/sys", "sysfs", "sysfs", sys_flags, "", true));
+  AddCgroupMounts(steps, in.cgroup_mounts);
   if (!in.etc_hostname.empty()) steps.push_back(FileBind("/etc/hostname", in.etc_hostname));
   if (!in.etc_hosts.empty()) steps.push_back(FileBind("/etc/hosts", in.etc_hosts));
   if (!in.etc_resolv_conf.empty()) {

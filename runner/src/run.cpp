@@ -10,8 +10,12 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
+#include "berth/runner/cgroup_layout.hpp"
+#include "berth/runner/cgroup_plan.hpp"
+#include "berth/runner/container_cgroup.hpp"
 #include "berth/runner/container_files.hpp"
 #include "berth/runner/container_store.hpp"
+#include "berth/runner/device_rules.hpp"
 #include "berth/runner/exec_path.hpp"
 #include "berth/runner/kernel.hpp"
 #include "berth/runner/launch.hpp"
@@ -56,6 +60,25 @@ struct Cleanup {
   }
 };
 
+struct CgroupSetup {
+  CgroupLayout layout;
+  CgroupPlan plan;
+};
+
+// Validates the limits and plans the cgroup before anything is created.
+Result<CgroupSetup> PlanContainerCgroup(const RunOptions& o) {
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  BERTH_TRY(ValidateResourceLimits(o.limits, cpus > 0 ? static_cast<int>(cpus) : 1));
+  CgroupSetup c;
+  BERTH_ASSIGN_OR_RETURN(c.layout, DetectCgroupLayout());
+  BERTH_ASSIGN_OR_RETURN(CgroupSupport support, ProbeCgroupSupport(c.layout));
+  BERTH_ASSIGN_OR_RETURN(c.plan, PlanCgroup(c.layout, support, o.limits, DefaultDeviceRules()));
+  if (o.warn) {
+    for (const auto& w : c.plan.warnings) o.warn(w);
+  }
+  return c;
+}
+
 std::vector<std::string> CallerEnv() {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
@@ -70,6 +93,7 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   BERTH_ASSIGN_OR_RETURN(store, store::Store::Open(store_root));
   BERTH_ASSIGN_OR_RETURN(store::ImageRecord image, store->FindImage(o.image));
   BERTH_ASSIGN_OR_RETURN(store::ImageView view, store->ReadImage(image));
+  BERTH_ASSIGN_OR_RETURN(CgroupSetup cgroup_setup, PlanContainerCgroup(o));
 
   ContainerStore containers(store_root);
   ContainerRecord rec;
@@ -114,10 +138,15 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   in.etc_hosts = files.hosts.string();
   in.etc_resolv_conf = files.resolv_conf.string();
   in.process = process;
+  in.cgroup_mounts = PlanCgroupMounts(cgroup_setup.layout);
   ContainerPlan plan = BuildPlan(in);
   plan.exec_candidates = ExecCandidates(process.argv.front(), PathFromEnv(process.env));
 
+  BERTH_ASSIGN_OR_RETURN(
+      ContainerCgroup cgroup,
+      ContainerCgroup::Create(cgroup_setup.layout, "berth/" + rec.id, cgroup_setup.plan));
   LaunchOptions lo;
+  lo.before_start = [&cgroup](pid_t pid) { return cgroup.AddProcess(pid); };
   UniqueFd devnull;
   if (!o.interactive) {  // podman gives /dev/null without -i
     BERTH_ASSIGN_OR_RETURN(devnull, Open("/dev/null", O_RDONLY));
@@ -146,6 +175,9 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   state.pid = 0;
   state.exit_code = ExitCodeOf(status);
   state.finished_at = NowNanos();
+  if (auto oom = cgroup.OomKilled(); oom && *oom) state.oom_killed = true;
+  // Whatever the container left running dies with its cgroup.
+  BERTH_TRY(cgroup.Destroy());
   BERTH_TRY(containers.SaveState(rec.id, state));
   return state.exit_code;
 }

@@ -191,5 +191,48 @@ TEST_F(RunTest, ImageInUseCannotBeRemoved) {
   (void)::unlink((Root() / "holds" / dirs[0]).c_str());
 }
 
+// Limits as the container itself sees them in its cgroup (v1 here, or v2 elsewhere).
+TEST_F(RunTest, LimitsAreVisibleInTheContainersOwnCgroup) {
+  std::string out =
+      Sh("if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cat /sys/fs/cgroup/memory.max "
+         "/sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max; else cat "
+         "/sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max "
+         "/sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; fi",
+         {"-m", "64m", "--pids-limit", "20", "--cpus", "0.5"});
+  EXPECT_TRUE(out == "67108864\n20\n50000\n100000\n" || out == "67108864\n20\n50000 100000\n")
+      << out;
+  // The container's cgroup namespace shows its own cgroup as the root.
+  EXPECT_EQ(Sh("grep -c -v ':/$' /proc/self/cgroup || true"), "0\n");
+}
+
+TEST_F(RunTest, PidsLimitStopsAForkBomb) {
+  std::string out =
+      Sh("for i in 1 2 3 4 5 6 7 8 9 10; do sleep 5 & done 2>/dev/null; "
+         "jobs -p | wc -l",
+         {"--pids-limit", "5"});
+  EXPECT_LT(std::stoi(TrimTrailing(out)), 10) << out;
+}
+
+TEST_F(RunTest, OomKillIsExit137AndRecorded) {
+  auto r = Berth({"run", "--name", "oom", "-m", "16m", "--memory-swap", "16m", kImage, "sh", "-c",
+                  "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"});
+  EXPECT_EQ(r.status, 137) << r.out << r.err;
+  auto dirs = ContainerDirs();
+  ASSERT_EQ(dirs.size(), 1u);
+  std::string state = ReadText(Root() / "containers" / dirs[0] / "state.json");
+  EXPECT_NE(state.find("\"OOMKilled\": true"), std::string::npos) << state;
+  ASSERT_TRUE(RemoveTree(Root() / "containers" / dirs[0]));
+  (void)::unlink((Root() / "holds" / dirs[0]).c_str());
+}
+
+TEST_F(RunTest, NoCgroupIsLeftBehind) {
+  Sh("true", {"-m", "32m", "--pids-limit", "10"});
+  for (const char* c : {"memory", "pids", "cpu", "unified", ""}) {
+    fs::path p = fs::path("/sys/fs/cgroup") / c / "berth";
+    auto left = ListDir(p);
+    if (left) EXPECT_TRUE(left->empty()) << p;
+  }
+}
+
 }  // namespace
 }  // namespace berth::testing

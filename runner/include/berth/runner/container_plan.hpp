@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/runner/cgroup_mounts.hpp"
 #include "berth/runner/process.hpp"
 
 namespace berth::runner {
@@ -65,7 +66,8 @@ struct PlanInput {
   std::string etc_hostname;  // host paths; empty = not provided
   std::string etc_hosts;
   std::string etc_resolv_conf;
-  std::vector<RootfsStep> volumes;  // bind and tmpfs mounts from -v, --mount, --tmpfs
+  std::vector<CgroupMount> cgroup_mounts;  // /sys/fs/cgroup, relative to it (cgroup_mounts.hpp)
+  std::vector<RootfsStep> volumes;         // bind and tmpfs mounts from -v, --mount, --tmpfs
   ProcessSpec process;
 };
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "berth/base/result.hpp"
 #include "berth/runner/container_plan.hpp"
 #include "berth/runner/process.hpp"
+#include "berth/runner/resource_limits.hpp"
 
 namespace berth::runner {
 
@@ -31,6 +33,10 @@ struct RunOptions {
   bool privileged = false;   // --privileged
   bool interactive = false;  // -i: the container reads berth's stdin
   NetworkMode network = NetworkMode::kNone;
+  ResourceLimits limits;  // -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit
+  // Told about settings that cannot take effect here (e.g. swap limits without swap
+  // accounting), as podman prints "WARNING: ...".
+  std::function<void(const std::string&)> warn;
 };
 
 // Runs the container and returns its exit code: its own status, or 128 + N when signal N
