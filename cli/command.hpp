@@ -51,5 +51,6 @@ void RegisterPush(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterLogin(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterLogout(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterManifest(CLI::App& parent, Invocation& inv);  // berth manifest inspect
+void RegisterVolume(CLI::App& parent, Invocation& inv);    // berth volume create|ls|...
 
 }  // namespace berth::cli
