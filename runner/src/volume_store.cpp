@@ -153,23 +153,17 @@ Result<VolumeRecord> VolumeStore::Create(const CreateVolumeOptions& options) con
   }
   auto lock = LockVolumes(lock_path_);
   if (!lock) return std::move(lock).error().Context(what);
-  bool anonymous = options.name.empty();
   std::string name = options.name;
-  // A collision of 256 random bits means a broken random source; retrying once is enough to
-  // survive a leftover of an interrupted run without looping forever.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (anonymous) {
-      auto random = RandomName();
-      if (!random) return std::move(random).error().Context(what);
-      name = *random;
-    }
-    auto rec = CreateLocked(name, anonymous, options.labels);
-    if (rec || !anonymous || rec.error().code != ErrorCode::kAlreadyExists) {
-      if (!rec) return std::move(rec).error().Context(what);
-      return rec;
-    }
+  if (name.empty()) {
+    // 256 random bits: a clash with an existing name is not worth a retry loop; it would
+    // fail as kAlreadyExists.
+    auto random = RandomName();
+    if (!random) return std::move(random).error().Context(what);
+    name = std::move(*random);
   }
-  return MakeError(ErrorCode::kInternal, what + ": random names keep colliding");
+  auto rec = CreateLocked(name, options.name.empty(), options.labels);
+  if (!rec) return std::move(rec).error().Context(what);
+  return rec;
 }
 
 Result<VolumeRecord> VolumeStore::Ensure(const std::string& name) const {
