@@ -52,5 +52,6 @@ void RegisterLogin(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterLogout(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterManifest(CLI::App& parent, Invocation& inv);  // berth manifest inspect
 void RegisterRun(CLI::App& parent, Invocation& inv);
+void RegisterVolume(CLI::App& parent, Invocation& inv);    // berth volume create|ls|...
 
 }  // namespace berth::cli

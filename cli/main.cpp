@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterLogout(app, inv, "logout");
   berth::cli::RegisterManifest(app, inv);
   berth::cli::RegisterRun(app, inv);
+  berth::cli::RegisterVolume(app, inv);
 
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);

@@ -95,7 +95,8 @@ void PrintTable(const std::vector<Column>& columns, const std::vector<nlohmann::
     std::string out;
     for (size_t c = 0; c < line.size(); ++c) {
       out += line[c];
-      if (c + 1 < line.size()) out += std::string(width[c] - line[c].size() + 2, ' ');
+      size_t column = std::max(width[c] + 2, columns[c].min_width);
+      if (c + 1 < line.size()) out += std::string(column - line[c].size(), ' ');
     }
     std::printf("%s\n", out.c_str());
   }
@@ -113,8 +114,10 @@ std::string RenderTemplate(std::string_view tmpl, const nlohmann::json& value) {
     const auto& m = *it;
     out += text.substr(last, static_cast<size_t>(m.position()) - last);
     const nlohmann::json* v = Lookup(value, m[2].str());
-    if (m[1].matched) out += v ? v->dump() : "null";
-    else out += v ? GoValue(*v) : "<no value>";
+    if (m[1].matched)
+      out += v ? v->dump() : "null";
+    else
+      out += v ? GoValue(*v) : "<no value>";
     last = static_cast<size_t>(m.position() + m.length());
   }
   out += text.substr(last);
@@ -138,11 +141,11 @@ void PrintRows(std::string_view format, const std::vector<Column>& columns,
     for (auto it = std::sregex_iterator(tmpl.begin(), tmpl.end(), kField);
          it != std::sregex_iterator(); ++it) {
       std::string f = (*it)[1].str();
-      std::string header = HeaderFor(f);
+      Column col{HeaderFor(f), f};
       for (const auto& c : columns) {
-        if (c.field == f) header = c.header;
+        if (c.field == f) col = c;
       }
-      cols.push_back({header, f});
+      cols.push_back(std::move(col));
     }
     return PrintTable(cols, rows);
   }

@@ -13,6 +13,9 @@ namespace berth::cli {
 struct Column {
   std::string header;
   std::string field;
+  // The column's width with its 2 spaces of padding is at least this: podman's tables use 12
+  // ("DRIVER      VOLUME NAME").
+  size_t min_width = 0;
 };
 
 // Expands `{{.A.B}}`, `{{ .A }}`, `{{json .A}}` and `{{.}}` against `value`, plus the
