@@ -56,8 +56,11 @@ int Run(const GlobalOptions& g, const HistoryOptions& o) {
     return 0;
   }
   PrintRows(o.format,
-            {{"ID", "ID"}, {"CREATED", "Created"}, {"CREATED BY", "CreatedBy"},
-             {"SIZE", "Size"}, {"COMMENT", "Comment"}},
+            {{"ID", "ID"},
+             {"CREATED", "Created"},
+             {"CREATED BY", "CreatedBy"},
+             {"SIZE", "Size"},
+             {"COMMENT", "Comment"}},
             rows);
   return 0;
 }

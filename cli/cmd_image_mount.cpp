@@ -67,7 +67,8 @@ void RegisterImageMount(CLI::App& parent, Invocation& inv) {
   auto opts = std::make_shared<MountOptions>();
   CLI::App* cmd = parent.add_subcommand("mount", "Mount an image's root filesystem read-only");
   cmd->add_option("IMAGE", opts->images, "Images to mount (none: list mounted images)");
-  cmd->callback([&inv, opts] { inv.action = [&inv, opts] { return RunMount(inv.global, *opts); }; });
+  cmd->callback(
+      [&inv, opts] { inv.action = [&inv, opts] { return RunMount(inv.global, *opts); }; });
 }
 
 void RegisterImageUnmount(CLI::App& parent, Invocation& inv) {
@@ -76,7 +77,8 @@ void RegisterImageUnmount(CLI::App& parent, Invocation& inv) {
   cmd->alias("umount");
   cmd->add_option("IMAGE", opts->images, "Images to unmount");
   cmd->add_flag("-a,--all", opts->all, "Unmount every mounted image");
-  cmd->callback([&inv, opts] { inv.action = [&inv, opts] { return RunUnmount(inv.global, *opts); }; });
+  cmd->callback(
+      [&inv, opts] { inv.action = [&inv, opts] { return RunUnmount(inv.global, *opts); }; });
 }
 
 }  // namespace berth::cli

@@ -87,8 +87,11 @@ int Run(const GlobalOptions& g, const ImagesOptions& o) {
     for (const auto& n : r.names) rows.push_back(Row(r, n, o.no_trunc, now));
   }
   PrintRows(o.format,
-            {{"REPOSITORY", "Repository"}, {"TAG", "Tag"}, {"IMAGE ID", "ID"},
-             {"CREATED", "CreatedSince"}, {"SIZE", "Size"}},
+            {{"REPOSITORY", "Repository"},
+             {"TAG", "Tag"},
+             {"IMAGE ID", "ID"},
+             {"CREATED", "CreatedSince"},
+             {"SIZE", "Size"}},
             rows);
   return 0;
 }

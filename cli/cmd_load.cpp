@@ -15,8 +15,9 @@ struct LoadOptions {
 
 int Run(const GlobalOptions& g, const LoadOptions& o) {
   if (o.input.empty()) {
-    return Fail("load", MakeError(ErrorCode::kInvalidArgument, "no input given",
-                                  "use -i PATH (an OCI layout dir, OCI archive or docker-archive)"));
+    return Fail("load",
+                MakeError(ErrorCode::kInvalidArgument, "no input given",
+                          "use -i PATH (an OCI layout dir, OCI archive or docker-archive)"));
   }
   auto store = OpenStore(g);
   if (!store) return Fail("load " + o.input, store.error());

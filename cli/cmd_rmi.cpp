@@ -57,9 +57,10 @@ struct PruneOptions {
 
 int RunPrune(const GlobalOptions& g, const PruneOptions& o) {
   if (!o.force && ::isatty(0)) {
-    std::printf("WARNING! This command removes all %s images.\n"
-                "Are you sure you want to continue? [y/N] ",
-                o.all ? "unused" : "dangling");
+    std::printf(
+        "WARNING! This command removes all %s images.\n"
+        "Are you sure you want to continue? [y/N] ",
+        o.all ? "unused" : "dangling");
     std::fflush(stdout);
     std::string answer;
     std::getline(std::cin, answer);
@@ -102,7 +103,8 @@ void RegisterImagePrune(CLI::App& parent, Invocation& inv) {
   CLI::App* cmd = parent.add_subcommand("prune", "Remove unused images");
   cmd->add_flag("-a,--all", opts->all, "Remove all unused images, not just dangling ones");
   cmd->add_flag("-f,--force", opts->force, "Do not ask for confirmation");
-  cmd->callback([&inv, opts] { inv.action = [&inv, opts] { return RunPrune(inv.global, *opts); }; });
+  cmd->callback(
+      [&inv, opts] { inv.action = [&inv, opts] { return RunPrune(inv.global, *opts); }; });
 }
 
 }  // namespace berth::cli

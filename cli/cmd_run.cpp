@@ -1,6 +1,7 @@
 // berth run [flags] IMAGE [COMMAND [ARG...]]: run a container from a stored image.
 #include <cstdio>
 
+#include "berth/runner/mount_request.hpp"
 #include "berth/runner/run.hpp"
 #include "command.hpp"
 
@@ -15,6 +16,7 @@ struct RunFlags {
   std::vector<std::string> env_files;
   std::string network = "none";
   std::string memory, memory_swap, cpus, cpu_shares, pids_limit;
+  runner::MountFlags mounts;
 };
 
 Result<void> ParseLimits(const RunFlags& f, runner::ResourceLimits& l) {
@@ -34,6 +36,22 @@ Result<void> ParseLimits(const RunFlags& f, runner::ResourceLimits& l) {
     BERTH_ASSIGN_OR_RETURN(l.pids_limit, runner::ParsePidsLimit(f.pids_limit));
   }
   return Ok();
+}
+
+// -d: create, hand the container to berth-monitor, print its id.
+int RunDetached(const std::filesystem::path& root, const runner::RunOptions& o) {
+  auto programs = runner::FindDetachPrograms();
+  if (!programs) return Fail("run " + o.image, programs.error());
+  auto rec = runner::CreateContainer(root, o);
+  if (!rec) return Fail("run " + o.image, rec.error());
+  int code = kExitBerthFailed;
+  if (auto r = runner::StartDetached(root, *rec, *programs, &code); !r) {
+    if (o.remove) (void)runner::RemoveContainer(root, *rec, true);
+    Fail("run " + o.image, r.error());
+    return code;
+  }
+  std::printf("%s\n", rec->id.c_str());
+  return 0;
 }
 
 int Run(const GlobalOptions& g, RunFlags f, std::vector<std::string> rest) {
@@ -56,9 +74,15 @@ int Run(const GlobalOptions& g, RunFlags f, std::vector<std::string> rest) {
   }
   if (auto r = ParseLimits(f, o.limits); !r) return Fail("run " + o.image, r.error());
   o.warn = [](const std::string& w) { std::fprintf(stderr, "WARNING: %s\n", w.c_str()); };
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  auto mounts = runner::ParseMountFlags(f.mounts, cwd);
+  if (!mounts) return Fail("run " + o.image, mounts.error());
+  o.mounts = std::move(*mounts);
   std::fflush(stdout);
+  auto root = StoreRoot(g);
+  if (o.detach) return RunDetached(root, o);
   int failure_code = kExitBerthFailed;
-  auto root = g.root.empty() ? store::DefaultRoot() : std::filesystem::path(g.root);
   auto code = runner::RunContainer(root, o, &failure_code);
   if (!code) {
     Fail(code.error());
@@ -88,6 +112,13 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("--privileged", f->run.privileged, "All capabilities, no seccomp, no masked paths");
   cmd->add_flag("-i,--interactive", f->run.interactive, "Keep stdin open");
   cmd->add_option("--network,--net", f->network, "Network mode: none (default) or host");
+  cmd->add_flag("-d,--detach", f->run.detach, "Run in the background and print the container id");
+  cmd->add_option(
+      "-v,--volume", f->mounts.volumes,
+      "Bind mount or volume: HOST-DIR|VOLUME:CONTAINER-DIR[:OPTIONS], or CONTAINER-DIR");
+  cmd->add_option("--mount", f->mounts.mounts,
+                  "Mount: type=bind|volume|tmpfs,source=...,target=...[,readonly,...]");
+  cmd->add_option("--tmpfs", f->mounts.tmpfs, "Mount a tmpfs: CONTAINER-DIR[:OPTIONS]");
   cmd->add_option("-m,--memory", f->memory, "Memory limit (e.g. 512m, 1g)");
   cmd->add_option("--memory-swap", f->memory_swap,
                   "Memory plus swap limit (-1: unlimited swap; default: twice --memory)");

@@ -20,8 +20,8 @@ int Run(const GlobalOptions& g, const TagOptions& o) {
     auto ref = store::Reference::Parse(t);
     if (!ref) return Fail("tag " + t, ref.error());
     if (ref->digest) {
-      return Fail("tag " + t, MakeError(ErrorCode::kInvalidArgument,
-                                        "a tag cannot contain a digest"));
+      return Fail("tag " + t,
+                  MakeError(ErrorCode::kInvalidArgument, "a tag cannot contain a digest"));
     }
     auto r = store->Tag(*rec, ref->String());
     if (!r) return Fail("tag " + t, r.error());

@@ -33,6 +33,7 @@ int Fail(std::string_view what, const Error& error);
 // library's "push docker.io/x:1: ..."), and returns 125.
 int Fail(const Error& error);
 
+std::filesystem::path StoreRoot(const GlobalOptions& global);
 Result<store::Store> OpenStore(const GlobalOptions& global);
 
 // Each verb adds itself to `parent` under `name` (verbs also appear under `berth image`).
@@ -52,6 +53,14 @@ void RegisterLogin(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterLogout(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterManifest(CLI::App& parent, Invocation& inv);  // berth manifest inspect
 void RegisterRun(CLI::App& parent, Invocation& inv);
+// Container verbs; each also appears under `berth container`.
+void RegisterStart(CLI::App& parent, Invocation& inv);
+void RegisterStop(CLI::App& parent, Invocation& inv);
+void RegisterKill(CLI::App& parent, Invocation& inv);
+void RegisterWait(CLI::App& parent, Invocation& inv);
+void RegisterRm(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterContainerPrune(CLI::App& parent, Invocation& inv);
+void RegisterInternal(CLI::App& parent, Invocation& inv);  // hidden: the monitor's callbacks
 void RegisterVolume(CLI::App& parent, Invocation& inv);    // berth volume create|ls|...
 
 }  // namespace berth::cli

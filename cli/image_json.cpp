@@ -72,9 +72,8 @@ nlohmann::json ImageInspectJson(const store::Store& store, const store::ImageVie
   j["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
   j["Labels"] = cfg.config.labels;
   j["Annotations"] = image.manifest.annotations;
-  j["ManifestType"] = image.manifest.media_type.empty()
-                          ? std::string(store::media::kOciManifest)
-                          : image.manifest.media_type;
+  j["ManifestType"] = image.manifest.media_type.empty() ? std::string(store::media::kOciManifest)
+                                                        : image.manifest.media_type;
   j["User"] = cfg.config.user;
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : cfg.history) {

@@ -27,7 +27,22 @@ int main(int argc, char** argv) {
   berth::cli::RegisterLogout(app, inv, "logout");
   berth::cli::RegisterManifest(app, inv);
   berth::cli::RegisterRun(app, inv);
+  berth::cli::RegisterStart(app, inv);
+  berth::cli::RegisterStop(app, inv);
+  berth::cli::RegisterKill(app, inv);
+  berth::cli::RegisterWait(app, inv);
+  berth::cli::RegisterRm(app, inv, "rm");
+  berth::cli::RegisterInternal(app, inv);
   berth::cli::RegisterVolume(app, inv);
+
+  CLI::App* container = app.add_subcommand("container", "Manage containers");
+  container->require_subcommand(1);
+  berth::cli::RegisterStart(*container, inv);
+  berth::cli::RegisterStop(*container, inv);
+  berth::cli::RegisterKill(*container, inv);
+  berth::cli::RegisterWait(*container, inv);
+  berth::cli::RegisterRm(*container, inv, "rm");
+  berth::cli::RegisterContainerPrune(*container, inv);
 
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);

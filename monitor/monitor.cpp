@@ -55,8 +55,8 @@ void Record(const char* stream, bool full, const char* text, size_t n) {
   gmtime_r(&ts.tv_sec, &tm);
   char head[96];
   int h = snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.%09ld+00:00 %s %c ",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, ts.tv_nsec, stream, full ? 'F' : 'P');
+                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                   ts.tv_nsec, stream, full ? 'F' : 'P');
   // One write per record keeps records whole for a reader tailing the file.
   static char line[kBuf + 128];
   memcpy(line, head, static_cast<size_t>(h));
@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
   char** cleanup = argv + sep + 1;
   setsid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (chdir("/") < 0) return 1;
   signal(SIGPIPE, SIG_IGN);
   log_fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {
@@ -161,6 +162,11 @@ int main(int argc, char** argv) {
   }
   close(out[1]);
   close(err[1]);
+  // Only the launcher needed what berth passed down (the ready pipe): keep nothing else, so
+  // `berth run -d` sees EOF on it once the launcher is done.
+  for (int fd = 3; fd < 1024; ++fd) {
+    if (fd != log_fd && fd != out[0] && fd != err[0]) close(fd);
+  }
   static Stream streams[2] = {{"stdout", -1, {}, 0}, {"stderr", -1, {}, 0}};
   streams[0].fd = out[0];
   streams[1].fd = err[0];

@@ -301,8 +301,8 @@ void RunContainerChild(const ChildContext& ctx) noexcept {
   const ContainerPlan& plan = *ctx.plan;
   Kernel& k = *ctx.kernel;
   char what[400] = {};
-  // The container dies with its monitor: nothing can outlive the process that cleans up.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // A foreground container dies with berth: nothing outlives the process that cleans up.
+  if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (ctx.parent_end_fd >= 0) ::close(ctx.parent_end_fd);
   char go = 0;
   if (::read(ctx.go_fd, &go, 1) != 1) ::_exit(125);
@@ -344,7 +344,7 @@ void RunContainerChild(const ChildContext& ctx) noexcept {
   SetupStdio(ctx);
   SetIds(ctx);
   // A change of credentials clears the parent-death signal (prctl(2)); set it again.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ResetSignals();
   // CVE-2024-21626: no fd of berth's may reach the container.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);

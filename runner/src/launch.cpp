@@ -80,6 +80,11 @@ ContainerProcess::~ContainerProcess() {
   (void)Wait();
 }
 
+pid_t ContainerProcess::Release() {
+  pidfd_.Reset();
+  return std::exchange(pid_, -1);
+}
+
 Result<void> ContainerProcess::Signal(int signal) {
   if (pid_ <= 0) return Ok();
   if (::syscall(SYS_pidfd_send_signal, pidfd_.get(), signal, nullptr, 0) < 0 && errno != ESRCH) {

@@ -52,6 +52,9 @@ struct ContainerPlan {
   bool read_only_root = false;
   std::string hostname;
   bool loopback_up = false;  // bring `lo` up in a new network namespace
+  // SIGKILL the container when the process that launched it dies (foreground runs); a
+  // detached container outlives its launcher and belongs to berth-monitor.
+  bool die_with_parent = false;
   ProcessSpec process;
   std::vector<std::string> exec_candidates;  // absolute paths tried in order by execve
 };

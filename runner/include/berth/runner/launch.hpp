@@ -39,6 +39,9 @@ class ContainerProcess {
   ~ContainerProcess();
 
   pid_t pid() const { return pid_; }
+  // Gives the process up: it is neither killed nor reaped here (a detached container's
+  // monitor reaps it). Returns the pid.
+  pid_t Release();
   int pidfd() const { return pidfd_.get(); }
   // Sends `signal` through the pidfd (never to a recycled pid). ESRCH is success.
   Result<void> Signal(int signal);

@@ -1,0 +1,61 @@
+// berth stop [-t SECONDS] CONTAINER...: the image's StopSignal (or SIGTERM), then SIGKILL.
+#include <signal.h>
+
+#include <cstdio>
+
+#include "berth/runner/container_control.hpp"
+#include "command.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+struct StopOptions {
+  std::vector<std::string> names;
+  int seconds = 10;
+};
+
+// The image's StopSignal, as podman honours it; SIGTERM when it has none.
+int StopSignalOf(const GlobalOptions& g, const runner::ContainerRecord& rec) {
+  auto store = OpenStore(g);
+  if (!store) return SIGTERM;
+  auto image = store->FindImage(rec.image_id);
+  if (!image) return SIGTERM;
+  auto view = store->ReadImage(*image);
+  if (!view || view->config.config.stop_signal.empty()) return SIGTERM;
+  auto sig = runner::ParseSignal(view->config.config.stop_signal);
+  return sig ? *sig : SIGTERM;
+}
+
+int Run(const GlobalOptions& g, const StopOptions& o) {
+  auto root = StoreRoot(g);
+  runner::ContainerStore containers(root);
+  int status = 0;
+  for (const auto& n : o.names) {
+    auto rec = containers.Find(n);
+    if (!rec) {
+      status = Fail("stop " + n, rec.error());
+      continue;
+    }
+    auto r =
+        runner::StopContainer(root, *rec, StopSignalOf(g, *rec), std::chrono::seconds(o.seconds));
+    if (!r) {
+      status = Fail("stop " + n, r.error());
+      continue;
+    }
+    std::printf("%s\n", n.c_str());
+  }
+  return status;
+}
+
+}  // namespace
+
+void RegisterStop(CLI::App& parent, Invocation& inv) {
+  auto o = std::make_shared<StopOptions>();
+  CLI::App* cmd = parent.add_subcommand("stop", "Stop one or more running containers");
+  cmd->add_option("CONTAINER", o->names, "Container names or ids")->required();
+  cmd->add_option("-t,--time", o->seconds, "Seconds to wait before SIGKILL (default 10)");
+  cmd->callback([&inv, o] { inv.action = [&inv, o] { return Run(inv.global, *o); }; });
+}
+
+}  // namespace berth::cli
