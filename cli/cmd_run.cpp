@@ -102,8 +102,10 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
   cmd->add_option("--name", f->run.name, "Name of the container");
   cmd->add_option("--hostname", f->run.hostname, "Container host name (default: short id)");
   cmd->add_option("-e,--env", f->run.process.env,
-                  "Set an environment variable (KEY=VALUE; KEY alone copies berth's)");
-  cmd->add_option("--env-file", f->env_files, "Read environment variables from a file");
+                  "Set an environment variable (KEY=VALUE; KEY alone copies berth's)")
+      ->allow_extra_args(false);
+  cmd->add_option("--env-file", f->env_files, "Read environment variables from a file")
+      ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", f->run.process.workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", f->run.process.user, "User (name|uid[:group|gid])");
   cmd->add_option("--entrypoint", f->entrypoint, "Override the image's entrypoint")
@@ -113,12 +115,14 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("-i,--interactive", f->run.interactive, "Keep stdin open");
   cmd->add_option("--network,--net", f->network, "Network mode: none (default) or host");
   cmd->add_flag("-d,--detach", f->run.detach, "Run in the background and print the container id");
-  cmd->add_option(
-      "-v,--volume", f->mounts.volumes,
-      "Bind mount or volume: HOST-DIR|VOLUME:CONTAINER-DIR[:OPTIONS], or CONTAINER-DIR");
+  cmd->add_option("-v,--volume", f->mounts.volumes,
+                  "Bind mount or volume: HOST-DIR|VOLUME:CONTAINER-DIR[:OPTIONS], or CONTAINER-DIR")
+      ->allow_extra_args(false);
   cmd->add_option("--mount", f->mounts.mounts,
-                  "Mount: type=bind|volume|tmpfs,source=...,target=...[,readonly,...]");
-  cmd->add_option("--tmpfs", f->mounts.tmpfs, "Mount a tmpfs: CONTAINER-DIR[:OPTIONS]");
+                  "Mount: type=bind|volume|tmpfs,source=...,target=...[,readonly,...]")
+      ->allow_extra_args(false);
+  cmd->add_option("--tmpfs", f->mounts.tmpfs, "Mount a tmpfs: CONTAINER-DIR[:OPTIONS]")
+      ->allow_extra_args(false);
   cmd->add_option("-m,--memory", f->memory, "Memory limit (e.g. 512m, 1g)");
   cmd->add_option("--memory-swap", f->memory_swap,
                   "Memory plus swap limit (-1: unlimited swap; default: twice --memory)");

@@ -41,6 +41,7 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
     state.error = process.error().message;
     state.finished_at = NowNanos();
     (void)containers.SaveState(rec.id, state);
+    p.rootfs.Reset();
     (void)CleanupContainer(store_root, rec.id, std::nullopt);
     return std::move(process).error();
   }
@@ -51,6 +52,7 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   BERTH_ASSIGN_OR_RETURN(ExitStatus status, signals.Wait(*process));
   int code = ExitCodeOf(status);
   p.cgroup.Release();  // CleanupContainer reads OOMKilled, then removes it
+  p.rootfs.Reset();    // --rm removes the directory the overlay is mounted on
   BERTH_TRY(CleanupContainer(store_root, rec.id, code));
   return code;
 }

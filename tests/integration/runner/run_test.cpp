@@ -3,6 +3,7 @@
 // about. berth runs as a child process and keeps every mount in its own mount namespace, so
 // a failing test leaves no mount behind; the store is a temp dir removed at the end.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -61,6 +62,9 @@ class RunTest : public ::testing::Test {
     args.insert(args.end(), flags.begin(), flags.end());
     args.insert(args.end(), {kImage, "sh", "-c", script});
     return RunCliOk(BERTH_BINARY, Root(), args);
+  }
+  static std::string ReadState(const std::string& id) {
+    return ReadText(Root() / "containers" / id / "state.json");
   }
   static std::vector<std::string> ContainerDirs() {
     std::vector<std::string> out;
@@ -127,8 +131,19 @@ TEST_F(RunTest, DevHasOnlyTheDefaultNodes) {
 }
 
 TEST_F(RunTest, MaskedAndReadOnlyPaths) {
-  EXPECT_EQ(Sh("wc -c < /proc/kcore; ls /sys/firmware | wc -l"), "0\n0\n");
-  EXPECT_EQ(Sh("grep -E ' /proc/(sys|sysrq-trigger|irq|bus) ' /proc/mounts | grep -vc ' ro,'"),
+  // Which masked files this kernel has varies (no /proc/kcore in some VMs): those present
+  // must read as empty.
+  int present = 0;
+  for (const char* p : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/interrupts"}) {
+    present += ::access(p, F_OK) == 0;
+  }
+  ASSERT_GT(present, 0);
+  EXPECT_EQ(Sh("n=0; for p in /proc/kcore /proc/keys /proc/timer_list /proc/interrupts; do "
+               "[ -e $p ] && n=$((n + 1)) && [ $(cat $p | wc -c) -ne 0 ] && echo $p; done; "
+               "echo $n; ls /sys/firmware | wc -l"),
+            std::to_string(present) + "\n0\n");
+  EXPECT_EQ(Sh("grep -E ' /proc/(sys|sysrq-trigger|irq|bus) ' /proc/mounts | grep -vc ' ro,' "
+               "|| true"),
             "0\n");
   // A masked file cannot be unmounted or written from inside either.
   auto r = Berth({"run", "--rm", kImage, "sh", "-c", "echo x > /proc/sysrq-trigger"});
@@ -141,9 +156,13 @@ TEST_F(RunTest, PrivilegedHasNoMasks) {
 }
 
 TEST_F(RunTest, EnvWorkdirAndDefaults) {
-  EXPECT_EQ(
-      Sh("echo $FOO; pwd; echo $PATH", {"-e", "FOO=bar baz", "-w", "/var/spool/x"}),
-      "bar baz\n/var/spool/x\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+  EXPECT_EQ(Sh("echo $FOO; pwd; echo $PATH", {"-e", "FOO=bar baz", "-w", "/root"}),
+            "bar baz\n/root\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+  // As podman: a -w directory must exist (the image's WorkingDir is created instead).
+  auto missing = Berth({"run", "--rm", "-w", "/var/spool/x", kImage, "true"});
+  EXPECT_EQ(missing.status, 125);
+  EXPECT_NE(OneLineError(missing).find("/var/spool/x"), std::string::npos);
+  EXPECT_EQ(Sh("id -u; id -G", {"-u", "nobody"}), "65534\n65534\n");
 }
 
 TEST_F(RunTest, WritesNeverReachTheImage) {
@@ -206,11 +225,12 @@ TEST_F(RunTest, LimitsAreVisibleInTheContainersOwnCgroup) {
 }
 
 TEST_F(RunTest, PidsLimitStopsAForkBomb) {
-  std::string out =
-      Sh("for i in 1 2 3 4 5 6 7 8 9 10; do sleep 5 & done 2>/dev/null; "
-         "jobs -p | wc -l",
-         {"--pids-limit", "5"});
-  EXPECT_LT(std::stoi(TrimTrailing(out)), 10) << out;
+  auto r = Berth({"run", "--rm", "--pids-limit", "5", kImage, "sh", "-c",
+                  "for i in 1 2 3 4 5 6 7 8; do sleep 2 & done; wait"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("fork"), std::string::npos) << r.err;
+  EXPECT_EQ(Sh("for i in 1 2 3; do sleep 0.1 & done; wait; echo ok", {"--pids-limit", "5"}),
+            "ok\n");
 }
 
 TEST_F(RunTest, OomKillIsExit137AndRecorded) {
@@ -229,9 +249,102 @@ TEST_F(RunTest, NoCgroupIsLeftBehind) {
   Sh("true", {"-m", "32m", "--pids-limit", "10"});
   for (const char* c : {"memory", "pids", "cpu", "unified", ""}) {
     fs::path p = fs::path("/sys/fs/cgroup") / c / "berth";
-    auto left = ListDir(p);
-    if (left) EXPECT_TRUE(left->empty()) << p;
+    // The shared berth/ parent may stay (as docker's does); no container's directory may.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(p, ec)) {
+      EXPECT_FALSE(e.is_directory()) << e.path();
+    }
   }
+}
+
+TEST_F(RunTest, DetachedContainerLogsStopsAndIsRemoved) {
+  auto r = Berth({"run", "-d", "--name", "ticker", kImage, "sh", "-c",
+                  "echo hello; echo oops >&2; while true; do sleep 1; done"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = TrimTrailing(r.out);
+  ASSERT_EQ(id.size(), 64u) << r.out;
+  EXPECT_NE(ReadState(id).find("\"running\""), std::string::npos);
+  // The monitor writes the output as k8s-file records.
+  std::string log;
+  for (int i = 0; i < 100 && log.find("stderr F oops") == std::string::npos; ++i) {
+    ::usleep(50000);
+    log = ReadText(Root() / "containers" / id / "ctr.log");
+  }
+  EXPECT_NE(log.find(" stdout F hello\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stderr F oops\n"), std::string::npos) << log;
+  // A running container is not removed without -f.
+  auto busy = Berth({"rm", "ticker"});
+  EXPECT_EQ(busy.status, 125);
+  EXPECT_NE(OneLineError(busy).find("is running"), std::string::npos);
+  // The shell is PID 1 and ignores SIGTERM: stop falls back to SIGKILL after -t.
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"stop", "-t", "1", "ticker"}), "ticker\n");
+  std::string state = ReadState(id);
+  EXPECT_NE(state.find("\"exited\""), std::string::npos) << state;
+  EXPECT_NE(state.find("\"ExitCode\": 137"), std::string::npos) << state;
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"rm", "ticker"}), "ticker\n");
+  EXPECT_TRUE(ContainerDirs().empty());
+  auto monitors = RunCommand({"pgrep", "-f", "berth-monitor " + (Root() / "containers").string()});
+  EXPECT_TRUE(monitors && monitors->out.empty()) << monitors->out;
+}
+
+TEST_F(RunTest, WaitStartAndKill) {
+  auto r = Berth({"run", "-d", "--name", "seven", kImage, "sh", "-c", "sleep 0.2; exit 7"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"wait", "seven"}), "7\n");
+  // start runs it again, on the same container filesystem.
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"start", "seven"}), "seven\n");
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"wait", "seven"}), "7\n");
+  ASSERT_EQ(Berth({"run", "-d", "--name", "sleeper", kImage, "sleep", "60"}).status, 0);
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"kill", "-s", "TERM", "sleeper"}), "sleeper\n");
+  // sleep as PID 1 has no handler for SIGTERM, so only SIGKILL ends it.
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"kill", "sleeper"}), "sleeper\n");
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"wait", "sleeper"}), "137\n");
+  auto not_running = Berth({"kill", "sleeper"});
+  EXPECT_NE(OneLineError(not_running).find("not running"), std::string::npos);
+  RunCliOk(BERTH_BINARY, Root(), {"rm", "seven", "sleeper"});
+  EXPECT_TRUE(ContainerDirs().empty());
+}
+
+TEST_F(RunTest, DetachedFailureGivesTheExitCodeAndRmLeavesNothing) {
+  auto r = Berth({"run", "-d", "--rm", kImage, "no-such-command"});
+  EXPECT_EQ(r.status, 127) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+  EXPECT_TRUE(ContainerDirs().empty());
+  auto quick = Berth({"run", "-d", "--rm", kImage, "true"});
+  ASSERT_EQ(quick.status, 0) << quick.err;
+  for (int i = 0; i < 100 && !ContainerDirs().empty(); ++i) ::usleep(50000);
+  EXPECT_TRUE(ContainerDirs().empty());
+}
+
+TEST_F(RunTest, MonitorKilledIsCleanedUpByRmForce) {
+  auto r = Berth({"run", "-d", "--name", "orphan", kImage, "sleep", "60"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = TrimTrailing(r.out);
+  auto pgrep =
+      RunCommand({"pgrep", "-f", "berth-monitor " + (Root() / "containers" / id).string()});
+  ASSERT_TRUE(pgrep && !pgrep->out.empty());
+  ::kill(std::stoi(pgrep->out), SIGKILL);
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(), {"rm", "-f", "orphan"}), "orphan\n");
+  EXPECT_TRUE(ContainerDirs().empty());
+  std::string cgroup_dir = "/sys/fs/cgroup/memory/berth/" + id;
+  EXPECT_FALSE(fs::exists(cgroup_dir));
+}
+
+TEST_F(RunTest, VolumesBindsAndTmpfs) {
+  auto host = TempDir::Create(fs::temp_directory_path(), "berth-run-vol-");
+  ASSERT_TRUE(host);
+  std::string h = host->path().string();
+  EXPECT_EQ(Sh("echo written > /data/file; cat /data/file", {"-v", h + ":/data"}), "written\n");
+  EXPECT_EQ(ReadText(host->path() / "file"), "written\n");
+  auto ro = Berth({"run", "--rm", "-v", h + ":/data:ro", kImage, "touch", "/data/x"});
+  EXPECT_NE(ro.status, 0);
+  // A named volume keeps its content from one container to the next.
+  Sh("echo kept > /v/f", {"-v", "berth-test-vol:/v"});
+  EXPECT_EQ(Sh("cat /v/f", {"-v", "berth-test-vol:/v"}), "kept\n");
+  RunCliOk(BERTH_BINARY, Root(), {"volume", "rm", "berth-test-vol"});
+  EXPECT_EQ(Sh("grep ' /scratch ' /proc/mounts | cut -d' ' -f3", {"--tmpfs", "/scratch"}),
+            "tmpfs\n");
 }
 
 }  // namespace
