@@ -55,6 +55,7 @@ void RegisterManifest(CLI::App& parent, Invocation& inv);  // berth manifest ins
 void RegisterRun(CLI::App& parent, Invocation& inv);
 // Container verbs; each also appears under `berth container`.
 void RegisterStart(CLI::App& parent, Invocation& inv);
+void RegisterExec(CLI::App& parent, Invocation& inv);
 void RegisterStop(CLI::App& parent, Invocation& inv);
 void RegisterKill(CLI::App& parent, Invocation& inv);
 void RegisterWait(CLI::App& parent, Invocation& inv);

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterManifest(app, inv);
   berth::cli::RegisterRun(app, inv);
   berth::cli::RegisterStart(app, inv);
+  berth::cli::RegisterExec(app, inv);
   berth::cli::RegisterStop(app, inv);
   berth::cli::RegisterKill(app, inv);
   berth::cli::RegisterWait(app, inv);
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
   berth::cli::RegisterStart(*container, inv);
+  berth::cli::RegisterExec(*container, inv);
   berth::cli::RegisterStop(*container, inv);
   berth::cli::RegisterKill(*container, inv);
   berth::cli::RegisterWait(*container, inv);

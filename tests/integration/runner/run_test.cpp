@@ -347,5 +347,27 @@ TEST_F(RunTest, VolumesBindsAndTmpfs) {
             "tmpfs\n");
 }
 
+TEST_F(RunTest, ExecJoinsTheContainersNamespacesAndCgroup) {
+  auto r = Berth({"run", "-d", "--name", "host1", "--hostname", "inside", "-e", "FOO=bar", kImage,
+                  "sleep", "60"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Same UTS and pid namespace (PID 1 is the container's sleep), same environment, and the
+  // container's cgroup as the root of its cgroup namespace.
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(),
+                     {"exec", "host1", "sh", "-c",
+                      "hostname; echo $FOO; cat /proc/1/cmdline | tr '\\0' ' '; echo; "
+                      "grep -c -v ':/$' /proc/self/cgroup || true"}),
+            "inside\nbar\nsleep 60 \n0\n");
+  EXPECT_EQ(RunCliOk(BERTH_BINARY, Root(),
+                     {"exec", "-u", "nobody", "-e", "X=1", "host1", "sh", "-c", "id -u; echo $X"}),
+            "65534\n1\n");
+  EXPECT_EQ(Berth({"exec", "host1", "sh", "-c", "exit 4"}).status, 4);
+  auto missing = Berth({"exec", "host1", "no-such-command"});
+  EXPECT_EQ(missing.status, 127);
+  RunCliOk(BERTH_BINARY, Root(), {"rm", "-f", "host1"});
+  auto stopped = Berth({"exec", "host1", "true"});
+  EXPECT_EQ(stopped.status, 125);
+}
+
 }  // namespace
 }  // namespace berth::testing
