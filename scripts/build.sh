@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds berth. Usage: scripts/build.sh [BUILD_DIR] [extra cmake args...]
-# BERTH_BUILD_TARGET=berth builds only the binary (the demo needs no tests).
+# BERTH_BUILD_TARGET="berth berth-monitor" builds only those targets (the demo needs no tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build}
@@ -11,5 +11,6 @@ if [[ ! -f "$dir/CMakeCache.txt" ]]; then
   cmake -S . -B "$dir" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 fi
 target=()
-[[ -n ${BERTH_BUILD_TARGET:-} ]] && target=(--target "$BERTH_BUILD_TARGET")
+# shellcheck disable=SC2206  # a space-separated list of targets
+[[ -n ${BERTH_BUILD_TARGET:-} ]] && target=(--target ${BERTH_BUILD_TARGET})
 cmake --build "$dir" -j "$(nproc)" "${target[@]}"

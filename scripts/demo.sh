@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, as far as berth goes today: install dependencies, build, start
 # the local Docker Hub replica (tests/fixtures/hub, all on 127.0.0.1) and `berth pull alpine`
-# through it as docker.io; then make a small image offline from Debian's busybox-static, load
+# through it as docker.io; run it (in the foreground, then detached with its logs, exec, stop
+# and rm); then make a small image offline from Debian's busybox-static, load
 # it into the store, list, inspect and mount it, save it back out as an OCI archive that
 # oci-image-tool validates, and remove it. Uses its own store (BERTH_DEMO_DIR, default
 # /var/tmp/berth-demo), stops the replica and unmounts what it mounted, even on failure.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 scripts/install-deps.sh
-BERTH_BUILD_TARGET=berth scripts/build.sh build
+BERTH_BUILD_TARGET="berth berth-monitor" scripts/build.sh build
 
 demo=${BERTH_DEMO_DIR:-/var/tmp/berth-demo}
 root=$demo/root
@@ -19,6 +20,7 @@ step() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; berth "$@"; }
 
 hub=""
 cleanup() {
+  berth rm -f -a >/dev/null 2>&1 || true
   berth image unmount --all >/dev/null 2>&1 || true
   if [[ -n $hub ]]; then tests/fixtures/hub/stop.sh "$hub" || true; fi
 }
@@ -44,6 +46,18 @@ merged=$(berth image mount alpine)
 echo "-- alpine's /etc/os-release:"
 cat "$merged/etc/os-release"
 berth image unmount alpine
+
+echo "== running containers from the pulled image"
+step run --rm alpine cat /etc/os-release
+step run --rm -m 64m --pids-limit 50 --hostname demo alpine sh -c \
+  'echo "hostname $(hostname), pid $$, $(ls /sys/class/net | wc -l) network interface(s)"'
+step run -d --name ticker alpine sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 1; done'
+sleep 2
+step exec ticker ps
+if berth logs --help >/dev/null 2>&1; then step logs ticker; else cat "$root/containers/"*/ctr.log; fi
+step stop -t 1 ticker
+step rm ticker
+echo "-- containers left: $(ls "$root/containers" | grep -vc '^\.' || true)"
 
 echo "== building a busybox image offline (OCI layout) from Debian's busybox-static"
 tests/fixtures/make-busybox-image.sh "$demo/busybox-oci" docker.io/library/busybox:latest
