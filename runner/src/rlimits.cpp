@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -37,6 +38,10 @@ constexpr std::array<ResourceName, 15> kResources = {{
     {"sigpending", RLIMIT_SIGPENDING},
     {"stack", RLIMIT_STACK},
 }};
+
+// Podman's defaults (containers/common define.RLimitDefaultValue, pkg/specgen oci_linux.go).
+constexpr uint64_t kDefaultNofile = 1048576;
+constexpr uint64_t kDefaultNproc = 4194304;
 
 std::string FormatLimit(uint64_t value) {
   return value == kUnlimited ? "unlimited" : std::to_string(value);
@@ -135,6 +140,34 @@ Result<void> CheckUlimits(const std::vector<Ulimit>& limits) {
     BERTH_TRY(CheckUlimit(limits[i], caller, has_sys_resource));
   }
   return Ok();
+}
+
+std::vector<Ulimit> WithDefaultUlimits(std::vector<Ulimit> requested, const rlimit& caller_nofile,
+                                       const rlimit& caller_nproc, bool has_sys_resource) {
+  const struct {
+    int resource;
+    uint64_t value;
+    const rlimit& caller;
+  } defaults[] = {{RLIMIT_NOFILE, kDefaultNofile, caller_nofile},
+                  {RLIMIT_NPROC, kDefaultNproc, caller_nproc}};
+  std::vector<Ulimit> out = std::move(requested);
+  const size_t given = out.size();
+  for (const auto& d : defaults) {
+    bool set = false;
+    for (size_t i = 0; i < given; ++i) set |= out[i].resource == d.resource;
+    if (set) continue;
+    uint64_t value = d.value;
+    if (!has_sys_resource) value = std::min<uint64_t>(value, d.caller.rlim_max);
+    out.push_back(Ulimit{d.resource, value, value});
+  }
+  return out;
+}
+
+Result<std::vector<Ulimit>> WithDefaultUlimits(std::vector<Ulimit> requested) {
+  rlimit nofile{}, nproc{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0) return SysError("getrlimit nofile", errno);
+  if (::getrlimit(RLIMIT_NPROC, &nproc) != 0) return SysError("getrlimit nproc", errno);
+  return WithDefaultUlimits(std::move(requested), nofile, nproc, HasEffectiveCap(CAP_SYS_RESOURCE));
 }
 
 int ApplyUlimits(const Ulimit* limits, size_t count, size_t* failed_index) noexcept {

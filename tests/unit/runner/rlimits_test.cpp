@@ -102,5 +102,23 @@ TEST(UlimitTest, CheckUlimitsUsesThisProcessLimits) {
   EXPECT_EQ(twice.error().message, "ulimit nofile: given more than once");
 }
 
+TEST(UlimitTest, DefaultsNeverExceedTheCallersHardLimitWithoutCapSysResource) {
+  const rlimit nofile{1024, 20000}, nproc{RLIM_INFINITY, RLIM_INFINITY};
+  EXPECT_EQ(WithDefaultUlimits({}, nofile, nproc, /*has_sys_resource=*/false),
+            (std::vector<Ulimit>{{RLIMIT_NOFILE, 20000, 20000}, {RLIMIT_NPROC, 4194304, 4194304}}));
+  EXPECT_EQ(
+      WithDefaultUlimits({}, nofile, nproc, /*has_sys_resource=*/true),
+      (std::vector<Ulimit>{{RLIMIT_NOFILE, 1048576, 1048576}, {RLIMIT_NPROC, 4194304, 4194304}}));
+  // A resource the user set keeps the user's value; the other still gets its default.
+  const Ulimit mine{RLIMIT_NOFILE, 100, 200};
+  EXPECT_EQ(WithDefaultUlimits({mine}, nofile, {0, 500}, false),
+            (std::vector<Ulimit>{mine, {RLIMIT_NPROC, 500, 500}}));
+  // Against this process: every default passes the parent-side check.
+  auto own = WithDefaultUlimits({});
+  ASSERT_TRUE(own) << own.error().ToString();
+  EXPECT_EQ(own->size(), 2u);
+  EXPECT_TRUE(CheckUlimits(*own));
+}
+
 }  // namespace
 }  // namespace berth::runner

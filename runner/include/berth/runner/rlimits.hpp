@@ -56,6 +56,16 @@ Result<void> CheckUlimit(const Ulimit& limit, const rlimit& caller, bool has_sys
 // CAP_SYS_RESOURCE (capget). Also rejects one resource given twice.
 Result<void> CheckUlimits(const std::vector<Ulimit>& limits);
 
+// Podman's defaults for the limits a container did not ask for: RLIMIT_NOFILE 1048576 and
+// RLIMIT_NPROC 4194304, soft and hard. Without CAP_SYS_RESOURCE (`has_sys_resource` false)
+// each is lowered to the caller's hard limit (`caller_nofile`, `caller_nproc`), so a default
+// never fails in the child where the caller could not raise it. Returns `requested` followed
+// by the defaults for the resources it does not set. Pure.
+std::vector<Ulimit> WithDefaultUlimits(std::vector<Ulimit> requested, const rlimit& caller_nofile,
+                                       const rlimit& caller_nproc, bool has_sys_resource);
+// The same against this process's limits and effective CAP_SYS_RESOURCE.
+Result<std::vector<Ulimit>> WithDefaultUlimits(std::vector<Ulimit> requested);
+
 // Child side: setrlimit for each of the `count` entries, in order. Returns 0 or the errno of
 // the first failure; `*failed_index` (if not null) is then the entry's index.
 int ApplyUlimits(const Ulimit* limits, size_t count, size_t* failed_index) noexcept;
