@@ -8,10 +8,13 @@ packages=(
   g++ cmake ninja-build pkg-config
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libarchive-dev libzstd-dev
   libgtest-dev libgmock-dev libcli11-dev libfmt-dev libisal-dev libdeflate-dev zlib1g-dev
+  libseccomp-dev
   # tests, oracles and the demo image
   skopeo umoci oci-image-tool docker-registry busybox-static jq time
   nginx-light openssl curl tar gzip
   util-linux iproute2 python3
+  # podman's seccomp profile (/usr/share/containers/seccomp.json), a parser test input
+  golang-github-containers-common
 )
 
 missing=()
