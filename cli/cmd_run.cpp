@@ -17,6 +17,7 @@ struct RunFlags {
   std::string network = "none";
   std::string memory, memory_swap, cpus, cpu_shares, pids_limit;
   runner::MountFlags mounts;
+  std::vector<std::string> security_opts;
 };
 
 Result<void> ParseLimits(const RunFlags& f, runner::ResourceLimits& l) {
@@ -73,6 +74,14 @@ int Run(const GlobalOptions& g, RunFlags f, std::vector<std::string> rest) {
                           "use --network none or --network host"));
   }
   if (auto r = ParseLimits(f, o.limits); !r) return Fail("run " + o.image, r.error());
+  for (const auto& opt : f.security_opts) {
+    if (opt.rfind("seccomp=", 0) == 0) {
+      o.seccomp = opt.substr(8);
+    } else if (opt != "no-new-privileges" && opt != "no-new-privileges=true") {
+      return Fail("run " + o.image,
+                  MakeError(ErrorCode::kUnsupported, "--security-opt " + opt + ": not supported"));
+    }
+  }
   o.warn = [](const std::string& w) { std::fprintf(stderr, "WARNING: %s\n", w.c_str()); };
   std::error_code ec;
   auto cwd = std::filesystem::current_path(ec);
@@ -112,6 +121,15 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
       ->each([f](const std::string&) { f->entrypoint_set = true; });
   cmd->add_flag("--read-only", f->run.read_only, "Mount the container's root read-only");
   cmd->add_flag("--privileged", f->run.privileged, "All capabilities, no seccomp, no masked paths");
+  cmd->add_option("--cap-add", f->run.cap_add, "Add a capability (ALL for every one)")
+      ->allow_extra_args(false);
+  cmd->add_option("--cap-drop", f->run.cap_drop, "Drop a capability (ALL for every one)")
+      ->allow_extra_args(false);
+  cmd->add_option("--security-opt", f->security_opts,
+                  "seccomp=unconfined|PROFILE.json, no-new-privileges")
+      ->allow_extra_args(false);
+  cmd->add_option("--ulimit", f->run.ulimits, "Set a ulimit: NAME=SOFT[:HARD]")
+      ->allow_extra_args(false);
   cmd->add_flag("-i,--interactive", f->run.interactive, "Keep stdin open");
   cmd->add_option("--network,--net", f->network, "Network mode: none (default) or host");
   cmd->add_flag("-d,--detach", f->run.detach, "Run in the background and print the container id");

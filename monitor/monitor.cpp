@@ -82,8 +82,20 @@ void Drain(Stream& s, bool eof) {
   s.len -= start;
 }
 
+pid_t launcher_pid = -1;
+int launcher_status = -1;  // -1: not reaped yet
+
+// Reaps the launcher as soon as it exits, so it never lingers as a zombie beside the
+// container; the container itself is reaped only after its output ends.
+void ReapLauncher() {
+  if (launcher_status >= 0) return;
+  int status = 0;
+  if (waitpid(launcher_pid, &status, WNOHANG) == launcher_pid) launcher_status = status;
+}
+
 void CopyOutput(Stream* streams, int n) {
   for (;;) {
+    ReapLauncher();
     struct pollfd fds[2];
     int open = 0;
     for (int i = 0; i < n; ++i) {
@@ -91,7 +103,7 @@ void CopyOutput(Stream* streams, int n) {
       if (streams[i].fd >= 0) ++open;
     }
     if (open == 0) return;
-    if (poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+    if (poll(fds, static_cast<nfds_t>(n), launcher_status < 0 ? 100 : -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
@@ -150,7 +162,7 @@ int main(int argc, char** argv) {
   }
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) return 1;
-  pid_t launcher_pid = fork();
+  launcher_pid = fork();
   if (launcher_pid < 0) return 1;
   if (launcher_pid == 0) {
     dup2(out[1], 1);
@@ -175,6 +187,9 @@ int main(int argc, char** argv) {
   // pipes can close earlier if the container closes its stdout and stderr).
   bool have_exit = false;
   int code = 0;
+  if (launcher_status >= 0 && (!WIFEXITED(launcher_status) || WEXITSTATUS(launcher_status) != 0)) {
+    return 1;  // it reported the failure to berth run already
+  }
   for (;;) {
     int status = 0;
     pid_t pid = waitpid(-1, &status, 0);

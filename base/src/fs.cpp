@@ -38,9 +38,9 @@ Result<std::string> ReadFile(const fs::path& path, uint64_t max_bytes) {
     }
     if (n == 0) return out;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "read " + Quote(path.string()) + ": larger than " +
-                           std::to_string(max_bytes) + " bytes");
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "read " + Quote(path.string()) + ": larger than " + std::to_string(max_bytes) + " bytes");
     }
     out.append(buf, static_cast<size_t>(n));
   }
@@ -60,7 +60,8 @@ static std::string RandomSuffix() {
   return s;
 }
 
-Result<void> WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode) {
+static Result<void> WriteFileRenamed(const fs::path& path, std::string_view data, mode_t mode,
+                                     bool durable) {
   fs::path tmp = path;
   tmp += ".tmp-" + RandomSuffix();
   BERTH_ASSIGN_OR_RETURN(UniqueFd fd, Open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
@@ -77,11 +78,20 @@ Result<void> WriteFileAtomic(const fs::path& path, std::string_view data, mode_t
     data.remove_prefix(static_cast<size_t>(n));
   }
   if (::fchmod(fd.get(), mode) < 0) return fail("chmod", errno);
-  if (::fsync(fd.get()) < 0) return fail("fsync", errno);
+  if (durable && ::fsync(fd.get()) < 0) return fail("fsync", errno);
   fd.Reset();
   if (::rename(tmp.c_str(), path.c_str()) < 0) return fail("rename", errno);
+  if (!durable) return Ok();
   fs::path dir = path.parent_path();
   return FsyncPath(dir.empty() ? fs::path(".") : dir);
+}
+
+Result<void> WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode) {
+  return WriteFileRenamed(path, data, mode, true);
+}
+
+Result<void> WriteFileReplace(const fs::path& path, std::string_view data, mode_t mode) {
+  return WriteFileRenamed(path, data, mode, false);
 }
 
 Result<void> MakeDirs(const fs::path& path) {

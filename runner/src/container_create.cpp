@@ -35,6 +35,8 @@ Result<ContainerRecord> CreateContainer(const fs::path& store_root, RunOptions o
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   BERTH_TRY(ValidateResourceLimits(o.limits, cpus > 0 ? static_cast<int>(cpus) : 1));
   BERTH_TRY(ValidateMounts(o.mounts));
+  // Bad --cap-add, --security-opt or --ulimit values fail here, before anything exists.
+  BERTH_TRY(PreparePrivileges(PrivilegeOptionsOf(o), store_root / "cache" / "seccomp"));
   BERTH_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store_root));
   BERTH_ASSIGN_OR_RETURN(store::ImageRecord image, store.FindImage(o.image));
   BERTH_ASSIGN_OR_RETURN(store::ImageView view, store.ReadImage(image));

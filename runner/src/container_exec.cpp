@@ -17,6 +17,7 @@
 #include "berth/runner/container_cgroup.hpp"
 #include "berth/runner/exec_path.hpp"
 #include "berth/runner/launch.hpp"
+#include "berth/runner/privileges.hpp"
 #include "berth/runner/run_options.hpp"
 #include "berth/store/store.hpp"
 #include "foreground_wait.hpp"
@@ -92,6 +93,9 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
   std::vector<std::string> candidates = ExecCandidates(p.argv.front(), PathFromEnv(p.env));
   std::vector<char*> argv = CArray(p.argv);
   std::vector<char*> envp = CArray(p.env);
+  BERTH_ASSIGN_OR_RETURN(
+      Privileges privileges,
+      PreparePrivileges(PrivilegeOptionsOf(run), store_root / "cache" / "seccomp"));
   UniqueFd devnull;
   if (!o.interactive) {
     BERTH_ASSIGN_OR_RETURN(devnull, Open("/dev/null", O_RDONLY));
@@ -108,13 +112,19 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     const gid_t* groups = p.additional_gids.empty() ? nullptr : p.additional_gids.data();
-    if (::chdir(p.cwd.c_str()) < 0 || ::setgroups(p.additional_gids.size(), groups) < 0 ||
-        ::setresgid(p.gid, p.gid, p.gid) < 0 || ::setresuid(p.uid, p.uid, p.uid) < 0) {
-      std::fprintf(stderr, "berth: exec %s: set up process: %s\n", p.argv[0].c_str(),
-                   ::strerror(errno));
+    const char* step = "set up process";
+    int err = ::chdir(p.cwd.c_str()) < 0 ? errno : 0;
+    if (!err) err = ApplyPrivilegesBeforeIds(privileges, &step);
+    if (!err && (::setgroups(p.additional_gids.size(), groups) < 0 ||
+                 ::setresgid(p.gid, p.gid, p.gid) < 0 || ::setresuid(p.uid, p.uid, p.uid) < 0)) {
+      err = errno;
+    }
+    if (!err) err = ApplyPrivilegesAfterIds(privileges, p.uid == 0, &step);
+    if (err) {
+      std::fprintf(stderr, "berth: exec %s: %s: %s\n", p.argv[0].c_str(), step, ::strerror(err));
       ::_exit(125);
     }
-    int err = ExecSearch(p.argv[0].c_str(), candidates, argv.data(), envp.data());
+    err = ExecSearch(p.argv[0].c_str(), candidates, argv.data(), envp.data());
     if (err == ENOENT) {
       std::fprintf(stderr, "berth: exec %s: executable file not found in $PATH\n",
                    p.argv[0].c_str());

@@ -36,9 +36,9 @@ Result<ContainerFiles> WriteContainerFiles(const std::filesystem::path& dir,
   ContainerFiles f{dir / "hostname", dir / "hosts", dir / "resolv.conf"};
   std::string host_resolv;
   if (auto r = ReadFile(host_resolv_conf, 1 << 20)) host_resolv = std::move(*r);
-  BERTH_TRY(WriteFileAtomic(f.hostname, hostname + "\n", 0644));
-  BERTH_TRY(WriteFileAtomic(f.hosts, HostsFile(hostname, name), 0644));
-  BERTH_TRY(WriteFileAtomic(f.resolv_conf, ResolvConf(host_resolv, network), 0644));
+  BERTH_TRY(WriteFileReplace(f.hostname, hostname + "\n", 0644));
+  BERTH_TRY(WriteFileReplace(f.hosts, HostsFile(hostname, name), 0644));
+  BERTH_TRY(WriteFileReplace(f.resolv_conf, ResolvConf(host_resolv, network), 0644));
   return f;
 }
 

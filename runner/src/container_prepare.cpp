@@ -202,6 +202,8 @@ Result<PreparedContainer> PrepareContainer(const fs::path& store_root, const Con
   in.process = process;
   in.cgroup_mounts = PlanCgroupMounts(cgroup_setup.layout);
   p.plan = BuildPlan(in);
+  BERTH_ASSIGN_OR_RETURN(p.plan.privileges, PreparePrivileges(PrivilegeOptionsOf(o),
+                                                              store_root / "cache" / "seccomp"));
   p.plan.exec_candidates = ExecCandidates(process.argv.front(), PathFromEnv(process.env));
   p.rec.command = process.argv;
   BERTH_TRY(containers.SaveRecord(p.rec));

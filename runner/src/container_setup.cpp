@@ -342,12 +342,18 @@ void RunContainerChild(const ChildContext& ctx) noexcept {
     Fail(ctx, errno, 125, what);
   }
   SetupStdio(ctx);
+  const char* step = "set privileges";
+  if (int err = ApplyPrivilegesBeforeIds(plan.privileges, &step)) Fail(ctx, err, 125, step);
   SetIds(ctx);
   // A change of credentials clears the parent-death signal (prctl(2)); set it again.
   if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ResetSignals();
   // CVE-2024-21626: no fd of berth's may reach the container.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Last: after this only what the container's own process may do is allowed.
+  if (int err = ApplyPrivilegesAfterIds(plan.privileges, plan.process.uid == 0, &step)) {
+    Fail(ctx, err, 125, step);
+  }
   Exec(ctx);
 }
 

@@ -103,6 +103,10 @@ ResourceLimits LimitsFrom(const json& j) {
 
 }  // namespace
 
+PrivilegeOptions PrivilegeOptionsOf(const RunOptions& o) {
+  return PrivilegeOptions{o.cap_add, o.cap_drop, o.seccomp, o.ulimits, o.privileged};
+}
+
 std::string RunOptionsToJson(const RunOptions& o) {
   json mounts = json::array();
   for (const auto& m : o.mounts) mounts.push_back(MountJson(m));
@@ -117,6 +121,10 @@ std::string RunOptionsToJson(const RunOptions& o) {
          {"Detach", o.detach},
          {"Network", o.network == NetworkMode::kHost ? "host" : "none"},
          {"Limits", LimitsJson(o.limits)},
+         {"CapAdd", o.cap_add},
+         {"CapDrop", o.cap_drop},
+         {"Seccomp", o.seccomp},
+         {"Ulimits", o.ulimits},
          {"Mounts", mounts}};
   return j.dump();
 }
@@ -136,6 +144,10 @@ Result<RunOptions> RunOptionsFromJson(std::string_view text) {
     o.detach = j.value("Detach", false);
     o.network = j.value("Network", "none") == "host" ? NetworkMode::kHost : NetworkMode::kNone;
     if (j.contains("Limits")) o.limits = LimitsFrom(j["Limits"]);
+    o.cap_add = j.value("CapAdd", std::vector<std::string>{});
+    o.cap_drop = j.value("CapDrop", std::vector<std::string>{});
+    o.seccomp = j.value("Seccomp", "");
+    o.ulimits = j.value("Ulimits", std::vector<std::string>{});
     for (const auto& m : j.value("Mounts", json::array())) o.mounts.push_back(MountFrom(m));
     return o;
   } catch (const std::exception& e) {

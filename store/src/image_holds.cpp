@@ -1,6 +1,6 @@
 // Image holds: `holds/<holder>` names an image that something outside the store (a
 // container) runs on. The file holds "<manifest digest> <config digest>\n" and enters by
-// WriteFileAtomic, so a crash leaves either no hold or a whole one.
+// rename, so a reader sees no hold or a whole one.
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,7 +33,9 @@ Result<void> Store::HoldImage(const std::string& holder, const ImageRecord& imag
   }
   BERTH_TRY(MakeDirs(holds_dir()));
   std::string line = image.manifest.String() + " " + image.config.String() + "\n";
-  auto r = WriteFileAtomic(holds_dir() / holder, line, 0644);
+  // Renamed into place but not fsync'ed: a hold lost to a power cut only lets `rmi` remove
+  // an image that no container was running at that moment.
+  auto r = WriteFileReplace(holds_dir() / holder, line, 0644);
   if (!r) return std::move(r).error().Context("hold image " + image.config.Short());
   return Ok();
 }

@@ -32,6 +32,11 @@ Result<std::string> ReadFile(const fs::path& path, uint64_t max_bytes = 64 << 20
 // even after a crash: writes a sibling temp file, fsyncs it, renames it over `path` and
 // fsyncs the directory.
 Result<void> WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode = 0644);
+// The same rename, without the two fsyncs: readers never see a mix, but after a power loss
+// the file may hold the old content (or, on some filesystems, be empty). For state that is
+// rebuilt or re-checked anyway (a container's state, its generated /etc files), where an
+// fsync would cost more than the operation (about 5-10 ms each on a journaled disk).
+Result<void> WriteFileReplace(const fs::path& path, std::string_view data, mode_t mode = 0644);
 
 // mkdir -p. Existing directories are fine.
 Result<void> MakeDirs(const fs::path& path);

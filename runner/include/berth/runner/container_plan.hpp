@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "berth/runner/cgroup_mounts.hpp"
+#include "berth/runner/privileges.hpp"
 #include "berth/runner/process.hpp"
 
 namespace berth::runner {
@@ -56,6 +57,7 @@ struct ContainerPlan {
   // detached container outlives its launcher and belongs to berth-monitor.
   bool die_with_parent = false;
   ProcessSpec process;
+  Privileges privileges;
   std::vector<std::string> exec_candidates;  // absolute paths tried in order by execve
 };
 

@@ -13,6 +13,7 @@
 #include "berth/base/result.hpp"
 #include "berth/runner/container_plan.hpp"
 #include "berth/runner/mount_request.hpp"
+#include "berth/runner/privileges.hpp"
 #include "berth/runner/process.hpp"
 #include "berth/runner/resource_limits.hpp"
 
@@ -26,6 +27,10 @@ struct RunOptions {
   bool remove = false;       // --rm
   bool read_only = false;    // --read-only
   bool privileged = false;   // --privileged
+  std::vector<std::string> cap_add;   // --cap-add
+  std::vector<std::string> cap_drop;  // --cap-drop
+  std::string seccomp;                // --security-opt seccomp=VALUE ("" = default profile)
+  std::vector<std::string> ulimits;   // --ulimit
   bool interactive = false;  // -i: the container reads berth's stdin
   bool detach = false;       // -d
   NetworkMode network = NetworkMode::kNone;
@@ -36,6 +41,9 @@ struct RunOptions {
   // accounting), as podman prints "WARNING: ...". Not saved.
   std::function<void(const std::string&)> warn;
 };
+
+// The privilege part of the options.
+PrivilegeOptions PrivilegeOptionsOf(const RunOptions& o);
 
 std::string RunOptionsToJson(const RunOptions& o);
 // kInvalidArgument naming the field when `json` is malformed.
