@@ -26,7 +26,11 @@ int Fail(std::string_view what, const Error& error) {
 int Fail(const Error& error) { return PrintFailure("berth: " + error.ToString()); }
 
 Result<store::Store> OpenStore(const GlobalOptions& global) {
-  return store::Store::Open(global.root.empty() ? store::DefaultRoot() : fs::path(global.root));
+  return store::Store::Open(StoreRoot(global));
+}
+
+fs::path StoreRoot(const GlobalOptions& global) {
+  return global.root.empty() ? store::DefaultRoot() : fs::path(global.root);
 }
 
 }  // namespace berth::cli
