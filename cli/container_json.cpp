@@ -282,6 +282,7 @@ json PsRow(const runner::ContainerEntry& e, bool no_trunc, int64_t now) {
   const auto& r = e.record;
   const auto& s = e.state;
   std::string image_id = Hex(r.image_id);
+  RunSettings rs = ParseRunSettings(r.config_json);
   json j;
   j["ID"] = no_trunc ? r.id : r.id.substr(0, 12);
   j["Id"] = r.id;
@@ -302,10 +303,10 @@ json PsRow(const runner::ContainerEntry& e, bool no_trunc, int64_t now) {
   j["Exited"] = Exited(s);
   j["ExitedAt"] = GoUnix(s.finished_at);
   j["StartedAt"] = GoUnix(s.started_at);
-  j["Labels"] = ParseRunSettings(r.config_json).labels;
+  j["Labels"] = rs.labels;
   j["Mounts"] = json::array();
   j["Restarts"] = "0";
-  j["AutoRemove"] = ParseRunSettings(r.config_json).auto_remove;
+  j["AutoRemove"] = rs.auto_remove;
   j["Pod"] = "";
   j["PodName"] = "";
   j["IsInfra"] = false;

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cerrno>
 #include <charconv>
 #include <string_view>
 
