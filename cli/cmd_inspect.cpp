@@ -1,10 +1,16 @@
-// berth inspect IMAGE...: podman-style JSON of stored images.
+// berth inspect NAME...: podman-style JSON of containers and stored images; a name that is
+// a container's is inspected as the container (podman looks at containers first).
+// `berth container inspect` and `berth image inspect` look only at their own kind; so does
+// `--type container|image`.
 // berth inspect --remote [--raw] [--config] [-n] [--platform] [access flags] REF: what
 // `skopeo inspect docker://REF` prints, read from the registry without touching the store.
 #include <cstdio>
 
+#include "berth/base/strings.hpp"
 #include "berth/puller/pull.hpp"
+#include "berth/runner/container_observe.hpp"
 #include "command.hpp"
+#include "container_json.hpp"
 #include "image_json.hpp"
 #include "output.hpp"
 #include "registry_flags.hpp"
@@ -22,6 +28,7 @@ struct InspectOptions {
   bool config = false;
   bool no_tags = false;
   std::string platform;
+  std::string type;  // --type: container, image or all
   AccessFlags access;
 };
 
@@ -67,33 +74,87 @@ int RunRemote(const InspectOptions& o) {
   return 0;
 }
 
-int Run(const GlobalOptions& g, const InspectOptions& o) {
+// The container `target` names, as JSON; kNotFound when there is none.
+Result<nlohmann::ordered_json> InspectContainer(const GlobalOptions& g, const std::string& target) {
+  runner::ContainerStore containers(StoreRoot(g));
+  BERTH_ASSIGN_OR_RETURN(runner::ContainerRecord rec, containers.Find(target));
+  BERTH_ASSIGN_OR_RETURN(runner::ContainerState state, runner::ObservedState(containers, rec.id));
+  // The image may be gone (or the store busy); inspect still shows the container.
+  std::optional<store::ImageView> view;
+  if (auto store = OpenStore(g)) {
+    if (auto img = store->FindImage(rec.image_id)) {
+      if (auto v = store->ReadImage(*img)) view = std::move(*v);
+    }
+  }
+  runner::ContainerEntry entry{rec, state};
+  return ContainerInspectJson(entry, view ? &view->config : nullptr,
+                              containers.Dir(rec.id).string());
+}
+
+Result<nlohmann::ordered_json> InspectImage(const GlobalOptions& g, const std::string& target) {
+  BERTH_ASSIGN_OR_RETURN(store::Store store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(store::ImageRecord rec, store.FindImage(target));
+  BERTH_ASSIGN_OR_RETURN(store::ImageView view, store.ReadImage(rec));
+  return nlohmann::ordered_json::parse(ImageInspectJson(store, view).dump());
+}
+
+Result<nlohmann::ordered_json> InspectOne(const GlobalOptions& g, InspectKind kind,
+                                          const std::string& target) {
+  if (kind == InspectKind::kImage) return InspectImage(g, target);
+  auto c = InspectContainer(g, target);
+  if (c || kind == InspectKind::kContainer || c.error().code != ErrorCode::kNotFound) return c;
+  // Not a container either: the image lookup's "image not known" says what is missing.
+  return InspectImage(g, target);
+}
+
+int Run(const GlobalOptions& g, const InspectOptions& o, InspectKind kind) {
   if (o.remote) return RunRemote(o);
-  auto store = OpenStore(g);
-  if (!store) return Fail("inspect", store.error());
-  nlohmann::json out = nlohmann::json::array();
+  if (o.type == "container") {
+    kind = InspectKind::kContainer;
+  } else if (o.type == "image") {
+    kind = InspectKind::kImage;
+  } else if (!o.type.empty() && o.type != "all") {
+    return Fail("inspect", MakeError(ErrorCode::kInvalidArgument, "invalid --type " + Quote(o.type),
+                                     "use container, image or all"));
+  }
+  // Ordered, so that a container's fields come in podman's order.
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& t : o.targets) {
-    auto rec = store->FindImage(t);
-    if (!rec) return Fail("inspect " + t, rec.error());
-    auto view = store->ReadImage(*rec);
-    if (!view) return Fail("inspect " + t, view.error());
-    out.push_back(ImageInspectJson(*store, *view));
+    auto item = InspectOne(g, kind, t);
+    if (!item) return Fail("inspect " + t, item.error());
+    out.push_back(std::move(*item));
   }
   if (o.format.empty() || o.format == "json") {
     PrintJson(out);
   } else {
-    for (const auto& item : out) PrintFormatted(o.format, item);
+    for (const auto& item : out) PrintFormatted(o.format, nlohmann::json::parse(item.dump()));
   }
   return 0;
 }
 
 }  // namespace
 
-void RegisterInspect(CLI::App& parent, Invocation& inv, const std::string& name) {
+void RegisterInspect(CLI::App& parent, Invocation& inv, const std::string& name, InspectKind kind) {
   auto opts = std::make_shared<InspectOptions>();
-  CLI::App* cmd = parent.add_subcommand(name, "Show an image's configuration and layers as JSON");
-  cmd->add_option("IMAGE", opts->targets, "Image names or ids")->required();
+  const char* help =
+      kind == InspectKind::kContainer ? "Show a container's configuration and state as JSON"
+      : kind == InspectKind::kImage   ? "Show an image's configuration and layers as JSON"
+                                      : "Show a container or image as JSON";
+  CLI::App* cmd = parent.add_subcommand(name, help);
+  cmd->add_option(
+         "NAME", opts->targets,
+         kind == InspectKind::kImage ? "Image names or ids" : "Container or image names or ids")
+      ->required();
   cmd->add_option("-f,--format", opts->format, "Go template applied to each result, e.g. {{.Id}}");
+  if (kind == InspectKind::kContainer) {
+    cmd->callback([&inv, opts, kind] {
+      inv.action = [&inv, opts, kind] { return Run(inv.global, *opts, kind); };
+    });
+    return;
+  }
+  if (kind == InspectKind::kAny) {
+    cmd->add_option("-t,--type", opts->type, "What to inspect: container, image or all (default)");
+  }
   cmd->add_flag("--remote", opts->remote,
                 "Inspect the image in its registry (skopeo inspect's output), not the store");
   cmd->add_flag("--raw", opts->raw, "With --remote: the manifest (or --config) bytes as served");
@@ -102,7 +163,9 @@ void RegisterInspect(CLI::App& parent, Invocation& inv, const std::string& name)
   cmd->add_option("--platform", opts->platform,
                   "With --remote: the entry of a multi-arch index (os/arch[/variant])");
   AddAccessFlags(cmd, opts->access);
-  cmd->callback([&inv, opts] { inv.action = [&inv, opts] { return Run(inv.global, *opts); }; });
+  cmd->callback([&inv, opts, kind] {
+    inv.action = [&inv, opts, kind] { return Run(inv.global, *opts, kind); };
+  });
 }
 
 }  // namespace berth::cli

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -33,12 +34,18 @@ int Fail(std::string_view what, const Error& error);
 // library's "push docker.io/x:1: ..."), and returns 125.
 int Fail(const Error& error);
 
-std::filesystem::path StoreRoot(const GlobalOptions& global);
 Result<store::Store> OpenStore(const GlobalOptions& global);
+// The store root the options name (--root, else $BERTH_ROOT, else /var/lib/berth).
+std::filesystem::path StoreRoot(const GlobalOptions& global);
+
+// What `inspect` looks for: `berth inspect` tries containers, then images (as podman does);
+// `berth container inspect` and `berth image inspect` only their own kind.
+enum class InspectKind { kAny, kContainer, kImage };
 
 // Each verb adds itself to `parent` under `name` (verbs also appear under `berth image`).
 void RegisterImages(CLI::App& parent, Invocation& inv, const std::string& name);
-void RegisterInspect(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterInspect(CLI::App& parent, Invocation& inv, const std::string& name,
+                     InspectKind kind = InspectKind::kAny);
 void RegisterHistory(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterTag(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterRmi(CLI::App& parent, Invocation& inv, const std::string& name);
@@ -63,5 +70,7 @@ void RegisterRm(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterContainerPrune(CLI::App& parent, Invocation& inv);
 void RegisterInternal(CLI::App& parent, Invocation& inv);  // hidden: the monitor's callbacks
 void RegisterVolume(CLI::App& parent, Invocation& inv);    // berth volume create|ls|...
+void RegisterPs(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterLogs(CLI::App& parent, Invocation& inv, const std::string& name);
 
 }  // namespace berth::cli

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   berth::cli::RegisterRm(app, inv, "rm");
   berth::cli::RegisterInternal(app, inv);
   berth::cli::RegisterVolume(app, inv);
+  berth::cli::RegisterPs(app, inv, "ps");
+  berth::cli::RegisterLogs(app, inv, "logs");
 
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
@@ -49,7 +51,7 @@ int main(int argc, char** argv) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   berth::cli::RegisterImages(*image, inv, "ls");
-  berth::cli::RegisterInspect(*image, inv, "inspect");
+  berth::cli::RegisterInspect(*image, inv, "inspect", berth::cli::InspectKind::kImage);
   berth::cli::RegisterHistory(*image, inv, "history");
   berth::cli::RegisterTag(*image, inv, "tag");
   berth::cli::RegisterRmi(*image, inv, "rm");
@@ -59,6 +61,12 @@ int main(int argc, char** argv) {
   berth::cli::RegisterImagePrune(*image, inv);
   berth::cli::RegisterImageMount(*image, inv);
   berth::cli::RegisterImageUnmount(*image, inv);
+
+  berth::cli::RegisterPs(*container, inv, "ps");
+  berth::cli::RegisterPs(*container, inv, "ls");
+  berth::cli::RegisterPs(*container, inv, "list");
+  berth::cli::RegisterLogs(*container, inv, "logs");
+  berth::cli::RegisterInspect(*container, inv, "inspect", berth::cli::InspectKind::kContainer);
 
   try {
     app.parse(argc, argv);

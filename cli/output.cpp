@@ -128,6 +128,12 @@ void PrintJson(const nlohmann::json& value) {
   std::printf("%s\n", value.dump(4, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
+void PrintJson(const nlohmann::ordered_json& value, int indent) {
+  std::printf(
+      "%s\n",
+      value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+}
+
 void PrintRows(std::string_view format, const std::vector<Column>& columns,
                const std::vector<nlohmann::json>& rows) {
   if (format.empty()) return PrintTable(columns, rows);

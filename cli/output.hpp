@@ -30,5 +30,8 @@ void PrintRows(std::string_view format, const std::vector<Column>& columns,
 
 // Prints JSON indented with 4 spaces, as podman's inspect does.
 void PrintJson(const nlohmann::json& value);
+// The same for JSON whose keys keep their insertion order (podman's field order); `indent`
+// is 2 for ps, whose JSON podman indents so.
+void PrintJson(const nlohmann::ordered_json& value, int indent = 4);
 
 }  // namespace berth::cli

@@ -69,22 +69,24 @@ std::string HumanSize(uint64_t bytes) {
   return buf;
 }
 
-std::string HumanAge(int64_t then, int64_t now) {
-  // The wording of go-units' HumanDuration, which podman prints in CREATED columns.
+std::string HumanDuration(int64_t then, int64_t now) {
+  // The wording of go-units' HumanDuration, which podman prints in CREATED and STATUS columns.
   int64_t d = now > then ? now - then : 0;
-  auto n = [](int64_t v, const char* unit) { return std::to_string(v) + " " + unit + " ago"; };
-  if (d < 1) return "Less than a second ago";
-  if (d == 1) return "1 second ago";
+  auto n = [](int64_t v, const char* unit) { return std::to_string(v) + " " + unit; };
+  if (d < 1) return "Less than a second";
+  if (d == 1) return "1 second";
   if (d < 60) return n(d, "seconds");
-  if (d < 120) return "About a minute ago";
+  if (d < 120) return "About a minute";
   if (d < 3600) return n(d / 60, "minutes");
-  if (d < 7200) return "About an hour ago";
+  if (d < 7200) return "About an hour";
   if (d < 86400 * 2) return n(d / 3600, "hours");
   if (d < 86400 * 7 * 2) return n(d / 86400, "days");
   if (d < 86400 * 30 * 2) return n(d / (86400 * 7), "weeks");
   if (d < 86400 * 365 * 2) return n(d / (86400 * 30), "months");
   return n(d / (86400 * 365), "years");
 }
+
+std::string HumanAge(int64_t then, int64_t now) { return HumanDuration(then, now) + " ago"; }
 
 std::string FormatRfc3339(int64_t seconds, int32_t nanos) {
   time_t t = static_cast<time_t>(seconds);
@@ -109,8 +111,8 @@ bool ParseRfc3339(std::string_view text, int64_t* seconds) {
   int y, mo, d, h, mi, s;
   std::string str(text);
   int consumed = 0;
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
-                  &consumed) != 6) {
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
     return false;
   }
   size_t pos = static_cast<size_t>(consumed);

@@ -83,10 +83,16 @@ Result<ContainerRecord> ParseRecord(const std::string& text, const std::string& 
 }
 
 json StateJson(const ContainerState& s) {
-  return json{{"Status", StatusName(s.status)}, {"Pid", s.pid},
-              {"MonitorPid", s.monitor_pid},    {"ExitCode", s.exit_code},
-              {"OOMKilled", s.oom_killed},      {"StartedAt", s.started_at},
-              {"FinishedAt", s.finished_at},    {"Error", s.error}};
+  return json{{"Status", StatusName(s.status)},
+              {"Pid", s.pid},
+              {"PidStartTime", s.pid_start_time},
+              {"MonitorPid", s.monitor_pid},
+              {"MonitorStartTime", s.monitor_start_time},
+              {"ExitCode", s.exit_code},
+              {"OOMKilled", s.oom_killed},
+              {"StartedAt", s.started_at},
+              {"FinishedAt", s.finished_at},
+              {"Error", s.error}};
 }
 
 Result<ContainerState> ParseState(const std::string& text, const std::string& what) {
@@ -100,6 +106,8 @@ Result<ContainerState> ParseState(const std::string& text, const std::string& wh
     }
     s.pid = j.value("Pid", 0);
     s.monitor_pid = j.value("MonitorPid", 0);
+    s.pid_start_time = j.value("PidStartTime", uint64_t{0});
+    s.monitor_start_time = j.value("MonitorStartTime", uint64_t{0});
     s.exit_code = j.value("ExitCode", 0);
     s.oom_killed = j.value("OOMKilled", false);
     s.started_at = j.value("StartedAt", int64_t{0});

@@ -51,7 +51,8 @@ TEST_F(CliTest, VersionAndHelpOnEveryVerb) {
   for (std::vector<std::string> verb :
        {std::vector<std::string>{"images"}, {"inspect"}, {"history"}, {"tag"}, {"rmi"},
         {"load"}, {"save"}, {"image", "mount"}, {"image", "unmount"}, {"image", "prune"},
-        {"image", "ls"}}) {
+        {"image", "ls"}, {"ps"}, {"logs"}, {"container", "ps"}, {"container", "ls"},
+        {"container", "logs"}, {"container", "inspect"}}) {
     verb.push_back("--help");
     auto r = Berth(verb);
     EXPECT_EQ(r.status, 0) << verb[0];

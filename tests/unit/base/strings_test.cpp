@@ -31,6 +31,15 @@ TEST(StringsTest, HumanAgeLikeGoUnits) {
   EXPECT_EQ(HumanAge(0, 1700000000), "53 years ago");
 }
 
+TEST(StringsTest, HumanDurationIsTheAgeWithoutAgo) {
+  EXPECT_EQ(HumanDuration(1000, 1000), "Less than a second");
+  EXPECT_EQ(HumanDuration(1000, 1001), "1 second");
+  EXPECT_EQ(HumanDuration(1000, 1005), "5 seconds");
+  EXPECT_EQ(HumanDuration(1000, 1000 + 100), "About a minute");
+  EXPECT_EQ(HumanDuration(1000, 1000 + 30 * 60), "30 minutes");
+  EXPECT_EQ(HumanDuration(2000, 1000), "Less than a second");
+}
+
 TEST(StringsTest, Rfc3339BothWays) {
   int64_t t = 0;
   ASSERT_TRUE(ParseRfc3339("2024-01-02T03:04:05Z", &t));

@@ -91,6 +91,8 @@ TEST_F(ContainerStoreTest, StateRoundTripsAndRemoveIsIdempotent) {
   s.oom_killed = true;
   s.pid = 0;
   s.monitor_pid = 42;
+  s.pid_start_time = 123456789012;
+  s.monitor_start_time = 77;
   s.started_at = 5;
   s.finished_at = 6;
   s.error = "boom";

@@ -18,8 +18,11 @@ std::string_view Trim(std::string_view text);
 
 // Sizes as podman prints them: decimal units, three significant digits ("7.8 MB", "512 B").
 std::string HumanSize(uint64_t bytes);
-// "3 seconds ago", "2 hours ago", "5 days ago" as podman prints ages; `now` and `then` are
-// seconds since the epoch.
+// "3 seconds", "About a minute", "2 hours" as go-units' HumanDuration words the time from
+// `then` to `now` (seconds since the epoch; a negative span counts as none). podman prints it
+// after "Up " in ps's STATUS column.
+std::string HumanDuration(int64_t then, int64_t now);
+// HumanDuration followed by " ago" ("3 seconds ago"), as podman prints ages.
 std::string HumanAge(int64_t then, int64_t now);
 
 // RFC 3339 with nanoseconds and "Z" ("2024-01-02T03:04:05.123456789Z") from a Unix time.

@@ -34,6 +34,11 @@ struct ContainerState {
   ContainerStatus status = ContainerStatus::kCreated;
   pid_t pid = 0;          // the container's first process (host pid), while running
   pid_t monitor_pid = 0;  // the process that waits for it
+  // When pid and monitor_pid started, in clock ticks after boot (field 22 of
+  // /proc/<pid>/stat, see ProcessStartTime in container_observe.hpp), so that a reused pid is
+  // not taken for the process recorded. 0 = unknown: the pid alone is trusted.
+  uint64_t pid_start_time = 0;
+  uint64_t monitor_start_time = 0;
   int exit_code = 0;
   bool oom_killed = false;
   int64_t started_at = 0;   // Unix nanoseconds; 0 = never
