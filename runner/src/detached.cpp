@@ -15,6 +15,7 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
+#include "berth/runner/container_observe.hpp"
 #include "berth/runner/kernel.hpp"
 #include "berth/runner/launch.hpp"
 #include "berth/runner/run.hpp"
@@ -152,6 +153,9 @@ Result<void> LaunchDetached(const fs::path& store_root, const std::string& id, i
   state.status = ContainerStatus::kRunning;
   state.pid = process->pid();
   state.started_at = NowNanos();
+  // With the start times, a recycled pid is never taken for the container or its monitor.
+  if (auto t = ProcessStartTime("/proc", state.pid)) state.pid_start_time = *t;
+  if (auto t = ProcessStartTime("/proc", state.monitor_pid)) state.monitor_start_time = *t;
   if (auto saved = containers.SaveState(id, state); !saved) {
     return fail(std::move(saved).error(), 125);
   }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "berth/base/fs.hpp"
+#include "berth/runner/container_observe.hpp"
 #include "berth/runner/kernel.hpp"
 #include "berth/runner/launch.hpp"
 #include "container_prepare.hpp"
@@ -48,6 +49,9 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   state.status = ContainerStatus::kRunning;
   state.pid = process->pid();
   state.started_at = NowNanos();
+  // With the start times, a recycled pid is never taken for the container or its monitor.
+  if (auto t = ProcessStartTime("/proc", state.pid)) state.pid_start_time = *t;
+  if (auto t = ProcessStartTime("/proc", state.monitor_pid)) state.monitor_start_time = *t;
   BERTH_TRY(containers.SaveState(rec.id, state));
   BERTH_ASSIGN_OR_RETURN(ExitStatus status, signals.Wait(*process));
   int code = ExitCodeOf(status);
