@@ -232,9 +232,11 @@ teardown_fs() {
 
 # ---- memory of a detached container's owner ---------------------------------------------
 
-# mem_of PID: "VmRSS Pss" in KiB.
+# mem_of PID: "VmRSS RssAnon Pss" in KiB. RssAnon is what one more container adds when many
+# run (the file pages, binary and libraries, are shared with the next one's monitor).
 mem_of() {
-  echo "$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status") $(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")"
+  echo "$(awk '/^(VmRSS|RssAnon):/ { printf "%s ", $2 }' "/proc/$1/status")" \
+    "$(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")"
 }
 
 measure_memory() {
@@ -310,7 +312,7 @@ ratio_row() { # LABEL A B TARGET
   echo "$line"
 }
 
-kib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+kib() { awk -v k="$1" 'BEGIN { printf "%.2f MiB", k / 1024 }'; }
 
 report() {
   local fs head1 head2 c
@@ -335,10 +337,12 @@ report() {
   printf 'without conmon, the crun it runs and the cleanup podman: a lower bound)\n'
   printf '\nthe process that owns a detached container ("run -d %s sleep 30"), on %s:\n' \
     "$ref" "${filesystems[0]}"
-  read -r rss pss <<<"$mem_monitor"
-  printf '%-26sVmRSS %s, Pss %s\n' berth-monitor "$(kib "$rss")" "$(kib "$pss")"
-  read -r rss pss <<<"$mem_conmon"
-  printf '%-26sVmRSS %s, Pss %s\n' "conmon (podman run -d)" "$(kib "$rss")" "$(kib "$pss")"
+  read -r rss anon pss <<<"$mem_monitor"
+  printf '%-26sVmRSS %s, RssAnon %s, Pss %s\n' berth-monitor "$(kib "$rss")" "$(kib "$anon")" \
+    "$(kib "$pss")"
+  read -r rss anon pss <<<"$mem_conmon"
+  printf '%-26sVmRSS %s, RssAnon %s, Pss %s\n' "conmon (podman run -d)" "$(kib "$rss")" \
+    "$(kib "$anon")" "$(kib "$pss")"
   printf '\nberth: %s (%s, %s)\n' "$("$berth" --version 2>/dev/null | head -n 1)" "$berth" \
     "$(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?')"
   printf '%s; podman %s (storage driver %s); %s; umoci %s; kernel %s\n' \
