@@ -155,8 +155,8 @@ write_confs() {
   printf '{"default": [{"type": "insecureAcceptAnything"}]}\n' >"$conf/policy.json"
   cat >"$conf/containers.conf" <<EOF
 # run_bench.sh: what podman needs on this kind of machine (hybrid cgroups, no
-# CAP_SYS_RESOURCE, NOFILE hard limit 20000 and NPROC hard limit below podman's defaults of
-# 1048576 and 4194304); nothing under /etc is read or written.
+# CAP_SYS_RESOURCE, NOFILE and NPROC hard limits below podman's default of 1048576 for
+# both); nothing under /etc is written.
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 [network]
@@ -350,8 +350,8 @@ report() {
     "$(for fs in "${filesystems[@]}"; do printf '%s%s %s' "${sep:-}" "$fs" "${podman_used[$fs]}"; sep=', '; done)" \
     "$(conmon --version | head -n 1)" "$(umoci --version | awk '{ print $3 }')" "$(uname -r)"
   ((${#podman_notes[@]} == 0)) || printf 'podman: %s\n' "${podman_notes[*]}"
-  printf 'load average: %s at start, %s at end; %s\n' "$load_start" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'load average: %s at start, %s at end; %s to %s\n' "$load_start" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$date_start" "$(date -u '+%H:%M UTC')"
   printf 'wall ms, min / median / max:\n'
   for fs in "${filesystems[@]}"; do
     for c in "${cases[@]}"; do
@@ -429,6 +429,7 @@ inner() {
   crun_root=$tmpfs/crun
   layout=$work/layout
   load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+  date_start=$(date -u '+%Y-%m-%d %H:%M')
   disk_fs=$(findmnt -n -o FSTYPE -T "$bench_dir")
   : >"$results"
   declare -gA podman_used=()
