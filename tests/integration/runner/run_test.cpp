@@ -369,5 +369,29 @@ TEST_F(RunTest, ExecJoinsTheContainersNamespacesAndCgroup) {
   EXPECT_EQ(stopped.status, 125);
 }
 
+TEST_F(RunTest, CapabilitiesSeccompAndNoNewPrivs) {
+  // Docker's 14 default capabilities, nothing inheritable or ambient, no_new_privs, a filter.
+  EXPECT_EQ(Sh("grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' "
+               "/proc/self/status | tr -d '\\t'"),
+            "CapInh:0000000000000000\nCapPrm:00000000a80425fb\nCapEff:00000000a80425fb\n"
+            "CapBnd:00000000a80425fb\nCapAmb:0000000000000000\nNoNewPrivs:1\nSeccomp:2\n");
+  // A non-root user keeps the bounding set but has no effective capabilities.
+  EXPECT_EQ(Sh("grep -E '^Cap(Eff|Bnd):' /proc/self/status | tr -d '\\t'", {"-u", "nobody"}),
+            "CapEff:0000000000000000\nCapBnd:00000000a80425fb\n");
+  EXPECT_EQ(Sh("grep '^CapEff:' /proc/self/status | tr -d '\\t'",
+               {"--cap-drop", "ALL", "--cap-add", "NET_RAW"}),
+            "CapEff:0000000000002000\n");
+  // The default profile refuses new user namespaces and mount even to root in the container.
+  auto denied = Berth({"run", "--rm", kImage, "sh", "-c",
+                       "unshare -U true 2>&1; mount -t tmpfs x /mnt 2>&1; true"});
+  EXPECT_NE(denied.out.find("Operation not permitted"), std::string::npos) << denied.out;
+  EXPECT_EQ(Sh("grep '^Seccomp:' /proc/self/status | tr -d '\\t'",
+               {"--security-opt", "seccomp=unconfined"}),
+            "Seccomp:0\n");
+  EXPECT_EQ(Sh("ulimit -n; ulimit -Hn", {"--ulimit", "nofile=100:200"}), "100\n200\n");
+  auto too_high = Berth({"run", "--rm", "--ulimit", "nofile=10:99999999", kImage, "true"});
+  EXPECT_EQ(too_high.status, 125);
+}
+
 }  // namespace
 }  // namespace berth::testing
