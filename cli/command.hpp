@@ -63,5 +63,6 @@ void RegisterRm(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterContainerPrune(CLI::App& parent, Invocation& inv);
 void RegisterInternal(CLI::App& parent, Invocation& inv);  // hidden: the monitor's callbacks
 void RegisterVolume(CLI::App& parent, Invocation& inv);    // berth volume create|ls|...
+void RegisterCommit(CLI::App& parent, Invocation& inv);
 
 }  // namespace berth::cli

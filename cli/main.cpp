@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterRm(app, inv, "rm");
   berth::cli::RegisterInternal(app, inv);
   berth::cli::RegisterVolume(app, inv);
+  berth::cli::RegisterCommit(app, inv);
 
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterWait(*container, inv);
   berth::cli::RegisterRm(*container, inv, "rm");
   berth::cli::RegisterContainerPrune(*container, inv);
+  berth::cli::RegisterCommit(*container, inv);
 
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
