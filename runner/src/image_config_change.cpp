@@ -194,13 +194,16 @@ std::string Workdir(const std::string& current, const std::string& requested) {
   return out;
 }
 
+// A signal name ("SIGTERM", "TERM", "SIGRTMIN+3") or number 1-64, as STOPSIGNAL takes it.
 bool ValidSignal(std::string_view s) {
   if (s.empty()) return false;
   if (std::isdigit(static_cast<unsigned char>(s.front()))) {
-    return s.size() <= 2 &&
-           std::all_of(s.begin(), s.end(),
-                       [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) &&
-           std::stoi(std::string(s)) >= 1 && std::stoi(std::string(s)) <= 64;
+    int n = 0;
+    for (char ch : s) {
+      if (!std::isdigit(static_cast<unsigned char>(ch)) || n > 64) return false;
+      n = n * 10 + (ch - '0');
+    }
+    return n >= 1 && n <= 64;
   }
   return std::all_of(s.begin(), s.end(), [](char ch) {
     return std::isupper(static_cast<unsigned char>(ch)) ||

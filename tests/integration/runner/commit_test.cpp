@@ -2,8 +2,8 @@
 // (tests/fixtures/make-busybox-image.sh) change their root, are committed with the CLI, and
 // new containers run from the committed images see exactly those changes (new files,
 // deleted files as whiteouts, replaced directories as opaque dirs), while the base image
-// stays as it was. Every container is removed at the end of its test; the store is a temp
-// dir removed with the suite.
+// stays as it was. Every container (`berth rm`) and image a test made is removed at its end;
+// the store is a temp dir removed with the suite.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -53,15 +53,13 @@ class CommitTest : public ::testing::Test {
       GTEST_SKIP() << skip_reason_;
     }
   }
-  // There is no `berth rm` yet: a container is its directory and its hold. The images a
-  // test made go after its containers (they hold them).
+  // Containers go first: they hold the images the test made.
   void TearDown() override {
     if (!work_) return;
-    auto names = ListDir(Root() / "containers");
-    for (const auto& n : names ? *names : std::vector<std::string>{}) {
-      if (n[0] == '.') continue;
-      EXPECT_TRUE(RemoveTree(Root() / "containers" / n));
-      (void)::unlink((Root() / "holds" / n).c_str());
+    BerthOk({"rm", "-a", "-f"});
+    auto left = ListDir(Root() / "containers");
+    for (const auto& n : left ? *left : std::vector<std::string>{}) {
+      EXPECT_EQ(n[0], '.') << "container " << n << " left behind";
     }
     for (const auto& image : made_images_) BerthOk({"rmi", image});
     EXPECT_EQ(TrimTrailing(BerthOk({"images", "-q"})).size(), 12u) << "only the base is left";
