@@ -72,5 +72,6 @@ void RegisterInternal(CLI::App& parent, Invocation& inv);  // hidden: the monito
 void RegisterVolume(CLI::App& parent, Invocation& inv);    // berth volume create|ls|...
 void RegisterPs(CLI::App& parent, Invocation& inv, const std::string& name);
 void RegisterLogs(CLI::App& parent, Invocation& inv, const std::string& name);
+void RegisterCommit(CLI::App& parent, Invocation& inv);
 
 }  // namespace berth::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterVolume(app, inv);
   berth::cli::RegisterPs(app, inv, "ps");
   berth::cli::RegisterLogs(app, inv, "logs");
+  berth::cli::RegisterCommit(app, inv);
 
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterWait(*container, inv);
   berth::cli::RegisterRm(*container, inv, "rm");
   berth::cli::RegisterContainerPrune(*container, inv);
+  berth::cli::RegisterCommit(*container, inv);
 
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
