@@ -23,18 +23,6 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// A pidfd for the container's first process, or an invalid fd when it does not run.
-UniqueFd OpenContainerProcess(const ContainerRecord& rec, const ContainerState& state) {
-  if (state.status != ContainerStatus::kRunning || state.pid <= 0) return UniqueFd();
-  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
-  if (!fd) return fd;
-  // The pid could have been recycled since the state was written: it must be in the
-  // container's cgroup. Read after pidfd_open, so the check covers the process we hold.
-  auto cgroup = ReadFile("/proc/" + std::to_string(state.pid) + "/cgroup", 1 << 16);
-  if (!cgroup || cgroup->find("/berth/" + rec.id) == std::string::npos) return UniqueFd();
-  return fd;
-}
-
 bool WaitExit(int pidfd, Clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
@@ -75,6 +63,17 @@ Result<ContainerState> AwaitRecordedExit(const ContainerStore& containers,
 }
 
 }  // namespace
+
+UniqueFd OpenContainerProcess(const ContainerRecord& rec, const ContainerState& state) {
+  if (state.status != ContainerStatus::kRunning || state.pid <= 0) return UniqueFd();
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
+  if (!fd) return fd;
+  // The pid could have been recycled since the state was written: it must be in the
+  // container's cgroup. Read after pidfd_open, so the check covers the process we hold.
+  auto cgroup = ReadFile("/proc/" + std::to_string(state.pid) + "/cgroup", 1 << 16);
+  if (!cgroup || cgroup->find("/berth/" + rec.id) == std::string::npos) return UniqueFd();
+  return fd;
+}
 
 Result<int> ParseSignal(std::string_view text) {
   std::string t(text);

@@ -15,11 +15,13 @@
 #include "berth/base/unique_fd.hpp"
 #include "berth/runner/cgroup_layout.hpp"
 #include "berth/runner/container_cgroup.hpp"
+#include "berth/runner/container_control.hpp"
 #include "berth/runner/exec_path.hpp"
 #include "berth/runner/launch.hpp"
 #include "berth/runner/privileges.hpp"
 #include "berth/runner/run_options.hpp"
 #include "berth/store/store.hpp"
+#include "container_prepare.hpp"
 #include "foreground_wait.hpp"
 
 namespace berth::runner {
@@ -29,29 +31,11 @@ namespace {
 constexpr int kJoinFlags =
     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
 
-std::vector<std::string> CallerEnv() {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  return env;
-}
-
 std::vector<char*> CArray(const std::vector<std::string>& v) {
   std::vector<char*> out;
   for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
-}
-
-// The container's first process, checked to be in the container's cgroup.
-Result<UniqueFd> ContainerPidfd(const ContainerRecord& rec, const ContainerState& state) {
-  auto not_running =
-      MakeError(ErrorCode::kInvalidArgument, "container " + rec.name + " is not running");
-  if (state.status != ContainerStatus::kRunning || state.pid <= 0) return not_running;
-  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
-  if (!fd) return not_running;
-  auto cgroup = ReadFile("/proc/" + std::to_string(state.pid) + "/cgroup", 1 << 16);
-  if (!cgroup || cgroup->find("/berth/" + rec.id) == std::string::npos) return not_running;
-  return fd;
 }
 
 }  // namespace
@@ -64,7 +48,10 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
   }
   ContainerStore containers(store_root);
   BERTH_ASSIGN_OR_RETURN(ContainerState state, containers.LoadState(rec.id));
-  BERTH_ASSIGN_OR_RETURN(UniqueFd pidfd, ContainerPidfd(rec, state));
+  UniqueFd pidfd = OpenContainerProcess(rec, state);
+  if (!pidfd) {
+    return MakeError(ErrorCode::kInvalidArgument, "container " + rec.name + " is not running");
+  }
   BERTH_ASSIGN_OR_RETURN(RunOptions run, RunOptionsFromJson(rec.config_json));
   store::ImageView view;
   {

@@ -42,12 +42,6 @@ Result<void> EnterPrivateMountNamespace() {
   return Ok();
 }
 
-std::vector<std::string> CallerEnv() {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  return env;
-}
-
 unsigned long FlagsOf(const MountRequest& m) {
   unsigned long f = m.read_only ? MS_RDONLY : 0;
   for (const auto& o : m.options) {
@@ -143,6 +137,12 @@ Result<CgroupSetup> PlanContainerCgroup(const RunOptions& o) {
 }
 
 }  // namespace
+
+std::vector<std::string> CallerEnv() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  return env;
+}
 
 int64_t NowNanos() {
   struct timespec ts;

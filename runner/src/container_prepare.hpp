@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "berth/base/result.hpp"
 #include "berth/base/scoped_mount.hpp"
@@ -26,11 +27,14 @@ struct PreparedContainer {
 // Enters a private mount namespace, mounts the container's overlay, prepares its volumes
 // and files, resolves its process, creates its cgroup and builds the plan. Needs root.
 // `warn` hears about limits that cannot take effect (may be empty).
-Result<PreparedContainer> PrepareContainer(
-    const std::filesystem::path& store_root, const ContainerRecord& rec,
-    const std::function<void(const std::string&)>& warn);
+Result<PreparedContainer> PrepareContainer(const std::filesystem::path& store_root,
+                                           const ContainerRecord& rec,
+                                           const std::function<void(const std::string&)>& warn);
 
 // Unix time in nanoseconds, as container records keep it.
 int64_t NowNanos();
+
+// berth's own environment, for `-e KEY` (copy the caller's value) and --env-file.
+std::vector<std::string> CallerEnv();
 
 }  // namespace berth::runner

@@ -24,6 +24,7 @@
 #include "berth/runner/container_observe.hpp"
 #include "berth/runner/container_store.hpp"
 #include "support/berth_cli.hpp"
+#include "support/busybox_image.hpp"
 #include "support/run_in_child.hpp"
 
 namespace berth::testing {
@@ -43,16 +44,9 @@ class PsLogsTest : public ::testing::Test {
     auto dir = TempDir::Create(fs::temp_directory_path(), "berth-ps-test-");
     ASSERT_TRUE(dir) << dir.error().ToString();
     work_ = new TempDir(std::move(*dir));
-    if (::geteuid() != 0 || ::access("/bin/busybox", X_OK) != 0) {
-      no_image_reason_ = "needs root and busybox-static";
-      return;
-    }
-    fs::path layout = work_->path() / "layout";
-    auto made = RunCommand({std::string(BERTH_SOURCE_DIR) + "/tests/fixtures/make-busybox-image.sh",
-                            layout.string(), kImage});
-    ASSERT_TRUE(made && made->status.ok()) << "make-busybox-image.sh failed";
-    auto loaded = RunCli(BERTH_BINARY, Root(), {"load", "-i", layout.string()});
-    ASSERT_EQ(loaded.status, 0) << loaded.err;
+    no_image_reason_ = BusyboxContainersUnavailable();
+    if (!no_image_reason_.empty()) return;
+    ASSERT_EQ(LoadBusyboxImage(BERTH_BINARY, Root(), work_->path(), kImage), "");
   }
   static void TearDownTestSuite() {
     delete work_;

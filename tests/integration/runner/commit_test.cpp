@@ -17,6 +17,7 @@
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
 #include "support/berth_cli.hpp"
+#include "support/busybox_image.hpp"
 #include "support/run_in_child.hpp"
 
 namespace berth::testing {
@@ -29,19 +30,12 @@ constexpr const char* kImage = "localhost/berth-test/busybox:latest";
 class CommitTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (::geteuid() != 0 || ::access("/bin/busybox", X_OK) != 0) {
-      skip_reason_ = "needs root and busybox-static";
-      return;
-    }
+    skip_reason_ = BusyboxContainersUnavailable();
+    if (!skip_reason_.empty()) return;
     auto dir = TempDir::Create(fs::temp_directory_path(), "berth-commit-test-");
     ASSERT_TRUE(dir) << dir.error().ToString();
     work_ = new TempDir(std::move(*dir));
-    fs::path layout = work_->path() / "layout";
-    auto made = RunCommand({std::string(BERTH_SOURCE_DIR) + "/tests/fixtures/make-busybox-image.sh",
-                            layout.string(), kImage});
-    ASSERT_TRUE(made && made->status.ok()) << "make-busybox-image.sh failed";
-    auto loaded = RunCli(BERTH_BINARY, Root(), {"load", "-i", layout.string()});
-    ASSERT_EQ(loaded.status, 0) << loaded.err;
+    ASSERT_EQ(LoadBusyboxImage(BERTH_BINARY, Root(), work_->path(), kImage), "");
   }
   static void TearDownTestSuite() {
     delete work_;

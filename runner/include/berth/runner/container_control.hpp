@@ -11,9 +11,14 @@
 #include <string_view>
 
 #include "berth/base/result.hpp"
+#include "berth/base/unique_fd.hpp"
 #include "berth/runner/container_store.hpp"
 
 namespace berth::runner {
+
+// A pidfd for the container's first process, checked to be in the container's cgroup;
+// an invalid fd when the container does not run.
+UniqueFd OpenContainerProcess(const ContainerRecord& rec, const ContainerState& state);
 
 // "TERM", "SIGTERM", "15" -> 15. kInvalidArgument naming the text otherwise.
 Result<int> ParseSignal(std::string_view text);
