@@ -1,6 +1,7 @@
 // Login and logout (see login.hpp).
 #include "berth/puller/login.hpp"
 
+#include "berth/puller/token_cache.hpp"
 #include "endpoints.hpp"
 
 namespace berth::puller {
@@ -59,12 +60,15 @@ Result<fs::path> Login(const LoginOptions& options) {
 
 Result<fs::path> Logout(const std::string& registry, const RegistryAccess& access) {
   BERTH_ASSIGN_OR_RETURN(std::string name, NormalizeRegistryName(registry));
+  // Tokens go even when no credentials were saved (those of --creds, anonymous ones).
+  if (!access.token_cache_dir.empty()) BERTH_TRY(ClearTokenCache(access.token_cache_dir, name));
   fs::path path = AuthFilesFor(access).WritePath();
   BERTH_TRY(RemoveCredentials(path, name));
   return path;
 }
 
 Result<fs::path> LogoutAll(const RegistryAccess& access) {
+  if (!access.token_cache_dir.empty()) BERTH_TRY(ClearAllTokenCache(access.token_cache_dir));
   fs::path path = AuthFilesFor(access).WritePath();
   BERTH_TRY(RemoveAllCredentials(path));
   return path;
