@@ -25,8 +25,12 @@ int Fail(std::string_view what, const Error& error) {
 
 int Fail(const Error& error) { return PrintFailure("berth: " + error.ToString()); }
 
+fs::path StoreRoot(const GlobalOptions& global) {
+  return global.root.empty() ? store::DefaultRoot() : fs::path(global.root);
+}
+
 Result<store::Store> OpenStore(const GlobalOptions& global) {
-  return store::Store::Open(global.root.empty() ? store::DefaultRoot() : fs::path(global.root));
+  return store::Store::Open(StoreRoot(global));
 }
 
 }  // namespace berth::cli
