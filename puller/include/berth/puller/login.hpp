@@ -47,13 +47,13 @@ struct LoginOptions {
 // Returns the file written. Nothing is written when the check fails.
 Result<fs::path> Login(const LoginOptions& options);
 
-// Removes `registry`'s credentials from the file login writes, and first its cached tokens
-// from access.token_cache_dir (when set; ClearTokenCache), saved credentials or not.
+// Removes `registry`'s credentials from the file login writes, and its cached tokens from
+// access.token_cache_dir (when set and readable; ClearTokenCache), saved credentials or not.
 // kNotFound ("not logged into REGISTRY") when the file has no credentials for it. Returns
 // the file.
 Result<fs::path> Logout(const std::string& registry, const RegistryAccess& access);
 // Removes every registry's credentials from that file (success when it does not exist) and
-// every cached token from access.token_cache_dir (when set).
+// every cached token from access.token_cache_dir (when set and readable).
 Result<fs::path> LogoutAll(const RegistryAccess& access);
 
 }  // namespace berth::puller
