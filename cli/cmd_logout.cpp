@@ -1,7 +1,9 @@
-// berth logout [--authfile FILE] [--all] [REGISTRY]: forget saved credentials, as podman does.
+// berth logout [--authfile FILE] [--all] [REGISTRY]: forget saved credentials, as podman does,
+// and the registry's tokens cached in the store.
 #include <cstdio>
 
 #include "berth/puller/login.hpp"
+#include "berth/puller/token_cache.hpp"
 #include "command.hpp"
 
 namespace berth::cli {
@@ -14,9 +16,11 @@ struct LogoutFlags {
   bool all = false;
 };
 
-int Run(const LogoutFlags& f) {
+int Run(const GlobalOptions& g, const LogoutFlags& f) {
   puller::RegistryAccess access;
   access.authfile = f.authfile;
+  // Not OpenStore: logout creates no store, it only clears the token cache of one.
+  access.token_cache_dir = puller::TokenCacheDir(StoreRoot(g)).string();
   if (f.all) {
     auto path = puller::LogoutAll(access);
     if (!path) return Fail("logout", path.error());
@@ -39,7 +43,7 @@ void RegisterLogout(CLI::App& parent, Invocation& inv, const std::string& name) 
   cmd->add_option("REGISTRY", f->registry, "Registry host[:port] (default docker.io)");
   cmd->add_option("--authfile", f->authfile, "Path of the authentication file");
   cmd->add_flag("-a,--all", f->all, "Remove the credentials of every registry");
-  cmd->callback([&inv, f] { inv.action = [f] { return Run(*f); }; });
+  cmd->callback([&inv, f] { inv.action = [&inv, f] { return Run(inv.global, *f); }; });
 }
 
 }  // namespace berth::cli

@@ -25,12 +25,12 @@ int Run(const GlobalOptions& g, const PullFlags& f) {
   puller::PullOptions o;
   o.reference = f.image;
   o.platform = f.platform;
-  o.access = ToAccess(f.access);
   o.max_parallel = f.max_parallel;
   TransferProgress progress(::isatty(STDERR_FILENO) == 1);
   if (!f.quiet) o.progress = &progress;
   auto store = OpenStore(g);
   if (!store) return Fail("pull " + f.image, store.error());
+  o.access = ToAccess(f.access, store->root());
   if (!f.quiet) std::fprintf(stderr, "Trying to pull %s...\n", f.image.c_str());
   auto r = puller::Pull(*store, o);
   if (!r) return Fail(r.error());  // already reads "pull <reference>: ..."

@@ -64,7 +64,6 @@ int Run(const GlobalOptions& g, const PushFlags& f) {
   auto dest = DestinationReference(f.destination);
   if (!dest) return Fail(what, dest.error());
   o.destination = *dest;
-  o.access = ToAccess(f.access);
   if (!f.chunk_size.empty()) {
     o.chunk_size = ParseSize(f.chunk_size);
     if (o.chunk_size < 0) {
@@ -76,6 +75,7 @@ int Run(const GlobalOptions& g, const PushFlags& f) {
   if (!f.quiet) o.progress = &progress;
   auto store = OpenStore(g);
   if (!store) return Fail(what, store.error());
+  o.access = ToAccess(f.access, store->root());
   if (!f.quiet) std::fputs("Getting image source signatures\n", stderr);
   auto digest = puller::Push(*store, o);
   if (!digest) return Fail(digest.error());  // it names the destination already

@@ -1,5 +1,7 @@
 #include "registry_flags.hpp"
 
+#include "berth/puller/token_cache.hpp"
+
 namespace berth::cli {
 
 void AddAccessFlags(CLI::App* cmd, AccessFlags& f, bool with_creds) {
@@ -13,7 +15,7 @@ void AddAccessFlags(CLI::App* cmd, AccessFlags& f, bool with_creds) {
   cmd->add_option("--registries-conf", f.registries_conf, "Path of registries.json");
 }
 
-puller::RegistryAccess ToAccess(const AccessFlags& f) {
+puller::RegistryAccess ToAccess(const AccessFlags& f, const std::filesystem::path& store_root) {
   puller::RegistryAccess a;
   if (f.tls_verify == "false") a.tls_verify = false;
   if (f.tls_verify == "true") a.tls_verify = true;
@@ -21,6 +23,7 @@ puller::RegistryAccess ToAccess(const AccessFlags& f) {
   a.authfile = f.authfile;
   a.cert_dir = f.cert_dir;
   a.registries_conf = f.registries_conf;
+  if (!store_root.empty()) a.token_cache_dir = puller::TokenCacheDir(store_root).string();
   return a;
 }
 

@@ -20,6 +20,8 @@ struct AccessFlags {
 // Adds the flags to `cmd`; --creds only when `with_creds` (login takes -u/-p instead).
 void AddAccessFlags(CLI::App* cmd, AccessFlags& flags, bool with_creds = true);
 
-puller::RegistryAccess ToAccess(const AccessFlags& flags);
+// `store_root` (when not empty) gives the token cache: its puller::TokenCacheDir.
+puller::RegistryAccess ToAccess(const AccessFlags& flags,
+                                const std::filesystem::path& store_root = {});
 
 }  // namespace berth::cli

@@ -28,6 +28,7 @@ Result<std::unique_ptr<RegistryClient>> MakeClient(const std::string& registry,
   RegistryClientOptions o;
   o.transport = std::move(transport);
   o.retry = a.retry;
+  o.token_cache_dir = a.token_cache_dir;
   o.endpoint.registry = registry;
   o.endpoint.host = api_host;
   bool insecure = cfg.For(registry).insecure;

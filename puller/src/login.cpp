@@ -1,9 +1,21 @@
 // Login and logout (see login.hpp).
 #include "berth/puller/login.hpp"
 
+#include "berth/puller/token_cache.hpp"
 #include "endpoints.hpp"
 
 namespace berth::puller {
+
+namespace {
+
+// A store this user cannot read (another user's, such as /var/lib/berth for a user who
+// never uses it) holds none of the tokens of this user's credentials.
+Result<void> SkipDenied(Result<void> r) {
+  if (!r && r.error().code == ErrorCode::kPermissionDenied) return Ok();
+  return r;
+}
+
+}  // namespace
 
 Result<std::string> NormalizeRegistryName(std::string_view text) {
   std::string name(text);
@@ -60,13 +72,21 @@ Result<fs::path> Login(const LoginOptions& options) {
 Result<fs::path> Logout(const std::string& registry, const RegistryAccess& access) {
   BERTH_ASSIGN_OR_RETURN(std::string name, NormalizeRegistryName(registry));
   fs::path path = AuthFilesFor(access).WritePath();
-  BERTH_TRY(RemoveCredentials(path, name));
+  auto removed = RemoveCredentials(path, name);
+  // Tokens go even when no credentials were saved (those of --creds, anonymous ones).
+  if (!access.token_cache_dir.empty()) {
+    BERTH_TRY(SkipDenied(ClearTokenCache(access.token_cache_dir, name)));
+  }
+  if (!removed) return std::move(removed).error();
   return path;
 }
 
 Result<fs::path> LogoutAll(const RegistryAccess& access) {
   fs::path path = AuthFilesFor(access).WritePath();
   BERTH_TRY(RemoveAllCredentials(path));
+  if (!access.token_cache_dir.empty()) {
+    BERTH_TRY(SkipDenied(ClearAllTokenCache(access.token_cache_dir)));
+  }
   return path;
 }
 

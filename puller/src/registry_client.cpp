@@ -85,7 +85,8 @@ RegistryClient::RegistryClient(RegistryClientOptions options) : options_(std::mo
     };
   }
   auth_ = std::make_unique<TokenAuth>(options_.transport, options_.endpoint.registry,
-                                      options_.creds, options_.endpoint.tls, options_.clock);
+                                      options_.creds, options_.endpoint.tls, options_.clock,
+                                      TokenCache(options_.token_cache_dir), options_.endpoint.host);
 }
 
 std::string RegistryClient::BaseUrl() const {
@@ -161,6 +162,18 @@ Result<void> RegistryClient::Ping() {
   return Pinged(*resp);
 }
 
+bool RegistryClient::WasPinged() {
+  std::lock_guard<std::mutex> g(mu_);
+  return pinged_;
+}
+
+Result<void> RegistryClient::PingUnlessCached(const std::string& scope) {
+  if (WasPinged()) return Ok();
+  // An insecure registry's first ping decides between HTTPS and plain HTTP: never skipped.
+  if (!options_.endpoint.http_fallback && auth_->UseCached(scope)) return Ok();
+  return Ping();
+}
+
 Result<void> RegistryClient::Pinged(const HttpResponse& ping) {
   if (ping.status == 401) {
     auto challenges = ParseWwwAuthenticate(ping.Header("www-authenticate"));
@@ -183,7 +196,8 @@ Result<HttpResponse> RegistryClient::SendOnce(HttpRequest req, const std::string
   // take its challenge, fetch a fresh token once and try again. With insufficient_scope the
   // challenge names the scope the registry wants: ask for that one.
   std::string retry_scope = scope;
-  if (auto ch = ParseWwwAuthenticate(resp.Header("www-authenticate")); ch) {
+  auto ch = ParseWwwAuthenticate(resp.Header("www-authenticate"));
+  if (ch) {
     for (const auto& c : *ch) {
       if (c.scheme == "bearer" && c.Param("error") == "insufficient_scope" &&
           !c.Param("scope").empty()) {
@@ -193,6 +207,10 @@ Result<HttpResponse> RegistryClient::SendOnce(HttpRequest req, const std::string
     auth_->SetChallenges(std::move(*ch));
   }
   auth_->Invalidate(scope);
+  if (retry_scope != scope) auth_->Invalidate(retry_scope);
+  // A 401 without a challenge to a request sent with a cached token (no ping yet): the
+  // challenge that token came from may be stale, so ask the registry for its current one.
+  if (!ch && !WasPinged()) BERTH_TRY(Ping());
   BERTH_ASSIGN_OR_RETURN(std::string fresh, auth_->Authorization(retry_scope));
   if (fresh.empty()) return resp;
   req.headers.emplace_back("Authorization", fresh);
@@ -204,7 +222,7 @@ Result<HttpResponse> RegistryClient::Execute(const std::function<Result<HttpRequ
                                              const std::function<bool(const Error&)>& retry_error) {
   const RetryPolicy& p = options_.retry;
   // The ping retries on its own; doing it here keeps its failure out of this retry loop.
-  if (!scope.empty()) BERTH_TRY(Ping());
+  if (!scope.empty()) BERTH_TRY(PingUnlessCached(scope));
   int64_t slept = 0;
   int64_t backoff = p.initial_backoff_ms;
   for (int attempt = 1;; ++attempt) {

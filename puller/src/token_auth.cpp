@@ -2,12 +2,15 @@
 //
 // Tokens are cached per scope string until `expires_in` (default and minimum 60 s, as
 // containers/image does) minus a small margin, so a long pull fetches a fresh one before the
-// old one lapses.
+// old one lapses. With a TokenCache they also outlive the process: a token fetched here is
+// stored there, and one found there (unexpired, from the same challenge) is used as if
+// fetched; the registry's 401 makes the client drop it (Invalidate).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base64.hpp"
 #include "berth/puller/auth.hpp"
+#include "berth/store/digest.hpp"
 #include "registry_errors.hpp"
 
 namespace berth::puller {
@@ -65,12 +68,18 @@ std::string TokenUrl(const Challenge& c, const std::string& scope) {
 }  // namespace
 
 TokenAuth::TokenAuth(std::shared_ptr<HttpTransport> transport, std::string registry,
-                     std::optional<Credentials> creds, TlsOptions token_tls, Clock clock)
+                     std::optional<Credentials> creds, TlsOptions token_tls, Clock clock,
+                     TokenCache cache, std::string host)
     : transport_(std::move(transport)),
       registry_(std::move(registry)),
       creds_(std::move(creds)),
       token_tls_(std::move(token_tls)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      cache_(std::move(cache)),
+      host_(host.empty() ? registry_ : std::move(host)) {
+  // Only a hash enters the cache key: tokens of other credentials never match it.
+  if (creds_) creds_id_ = store::Digest::Of(creds_->username + ":" + creds_->password).hex();
+}
 
 void TokenAuth::SetChallenges(std::vector<Challenge> challenges) {
   std::lock_guard<std::mutex> g(mu_);
@@ -85,18 +94,61 @@ bool TokenAuth::HasChallenge() const {
 void TokenAuth::Invalidate(const std::string& scope) {
   std::lock_guard<std::mutex> g(mu_);
   tokens_.erase(scope);
+  cache_.Erase(KeyFor(scope));
+}
+
+const Challenge* TokenAuth::BearerLocked() const {
+  for (const auto& c : challenges_) {
+    if (c.scheme == "bearer") return &c;
+  }
+  return nullptr;
+}
+
+TokenKey TokenAuth::KeyFor(const std::string& scope) const {
+  return TokenKey{registry_, host_, scope, creds_id_};
+}
+
+std::optional<CachedToken> TokenAuth::LoadLocked(const std::string& scope, const Challenge* bearer,
+                                                 int64_t now) {
+  auto t = cache_.Load(KeyFor(scope), now);
+  if (!t) return std::nullopt;
+  if (bearer != nullptr &&
+      (t->realm != bearer->Param("realm") || t->service != bearer->Param("service"))) {
+    return std::nullopt;  // the registry now sends clients elsewhere for tokens
+  }
+  tokens_[scope] = Token{t->token, t->expiry};
+  return t;
+}
+
+bool TokenAuth::UseCached(const std::string& scope) {
+  std::lock_guard<std::mutex> g(mu_);
+  const Challenge* bearer = BearerLocked();
+  if (bearer == nullptr && !challenges_.empty()) return false;  // Basic: no tokens
+  int64_t now = clock_();
+  if (bearer != nullptr) {
+    if (auto it = tokens_.find(scope); it != tokens_.end() && now < it->second.expiry) {
+      return true;
+    }
+  }
+  auto t = LoadLocked(scope, bearer, now);
+  if (!t) return false;
+  if (bearer == nullptr) {
+    Challenge c;
+    c.scheme = "bearer";
+    c.params["realm"] = t->realm;
+    if (!t->service.empty()) c.params["service"] = t->service;
+    challenges_ = {std::move(c)};
+  }
+  return true;
 }
 
 Result<std::string> TokenAuth::Authorization(const std::string& scope) {
   std::lock_guard<std::mutex> g(mu_);
-  const Challenge* bearer = nullptr;
-  const Challenge* basic = nullptr;
-  for (const auto& c : challenges_) {
-    if (c.scheme == "bearer" && bearer == nullptr) bearer = &c;
-    if (c.scheme == "basic" && basic == nullptr) basic = &c;
-  }
+  const Challenge* bearer = BearerLocked();
   if (bearer == nullptr) {
-    if (basic != nullptr && creds_) {
+    bool basic = std::any_of(challenges_.begin(), challenges_.end(),
+                             [](const Challenge& c) { return c.scheme == "basic"; });
+    if (basic && creds_) {
       return "Basic " + Base64Encode(creds_->username + ":" + creds_->password);
     }
     return std::string();
@@ -105,9 +157,12 @@ Result<std::string> TokenAuth::Authorization(const std::string& scope) {
   if (auto it = tokens_.find(scope); it != tokens_.end() && now < it->second.expiry) {
     return "Bearer " + it->second.value;
   }
+  if (auto cached = LoadLocked(scope, bearer, now)) return "Bearer " + cached->token;
   int64_t expiry = 0;
   BERTH_ASSIGN_OR_RETURN(std::string token, FetchToken(*bearer, scope, &expiry));
   tokens_[scope] = Token{token, expiry};
+  cache_.Store(KeyFor(scope),
+               CachedToken{token, expiry, bearer->Param("realm"), bearer->Param("service")});
   return "Bearer " + token;
 }
 

@@ -99,6 +99,28 @@ class PullHubTest : public ::testing::Test {
     return out;
   }
 
+  // "METHOD PATH" of the requests the proxy saw after the first `from`.
+  static std::vector<std::string> AskedSince(FaultProxy& p, size_t from) {
+    std::vector<std::string> out;
+    auto log = p.Log();
+    for (size_t i = from; i < log.size(); ++i) {
+      out.push_back(log[i]["method"].get<std::string>() + " " + log[i]["path"].get<std::string>());
+    }
+    return out;
+  }
+
+  // Tokens the replica's token server issued for `scope` (its logs/token.log).
+  int TokensIssuedFor(const std::string& scope) const {
+    int n = 0;
+    for (const auto& line : Lines(ReadText(hub_->state / "logs" / "token.log"))) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.contains("scopes") && j["scopes"].is_array()) {
+        for (const auto& s : j["scopes"]) n += s == scope ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
   const Hub* hub_ = nullptr;
   std::string why_;
   TempDir dir_;
@@ -191,15 +213,63 @@ TEST_F(PullHubTest, RepullAsksOnlyForWhatTheTagNamesNow) {
   size_t before = proxy->Log().size();
   auto again = Pull({"-q", "alpine"}, conf);
   ASSERT_EQ(again.status, 0) << again.err;
-  std::vector<std::string> asked;
-  auto log = proxy->Log();
-  for (size_t i = before; i < log.size(); ++i) {
-    std::string path = log[i]["path"];
-    if (path != "/v2/") asked.push_back(log[i]["method"].get<std::string>() + " " + path);
-  }
   // The tag's index: yes. The platform manifest, the config, the layer: all stored already.
-  EXPECT_EQ(asked, (std::vector<std::string>{"GET /v2/library/alpine/manifests/latest"}));
+  // No ping either: the first pull's token is in the store's token cache.
+  EXPECT_EQ(AskedSince(*proxy, before),
+            (std::vector<std::string>{"GET /v2/library/alpine/manifests/latest"}));
   EXPECT_EQ(fs::last_write_time(images_json), written) << "nothing changed, nothing written";
+}
+
+TEST_F(PullHubTest, RepullWithACachedTokenAsksNeitherTheTokenServerNorThePing) {
+  // A repository of this test's own, so the token server's log counts its tokens only.
+  ASSERT_EQ(Pull({"-q", "alpine"}).status, 0);
+  std::string repo = "berthtest/repull-token-cache-" + std::to_string(::getpid());
+  auto push = Berth({"push", "-q", "--creds", hub_->creds(), "--cert-dir", hub_->cert_dir(),
+                     "alpine", hub_->front() + "/" + repo});
+  ASSERT_EQ(push.status, 0) << push.err;
+  const std::string scope = "repository:" + repo + ":pull";
+  const std::string manifest = "GET /v2/" + repo + "/manifests/latest";
+  auto proxy = Proxy();
+  ASSERT_TRUE(proxy);
+  std::string conf = proxy->WriteRegistriesJson(dir_.path());
+
+  ASSERT_EQ(Pull({"-q", repo}, conf).status, 0);
+  EXPECT_EQ(AskedSince(*proxy, 0), (std::vector<std::string>{"GET /v2/", manifest}));
+  EXPECT_EQ(TokensIssuedFor(scope), 1);
+  for (int i = 0; i < 2; ++i) {
+    size_t before = proxy->Log().size();
+    auto again = Pull({"-q", repo}, conf);
+    ASSERT_EQ(again.status, 0) << again.err;
+    EXPECT_EQ(AskedSince(*proxy, before), std::vector<std::string>{manifest}) << "re-pull " << i;
+    EXPECT_TRUE(proxy->Log().back()["authorization"].get<bool>()) << "with the cached token";
+    EXPECT_EQ(TokensIssuedFor(scope), 1) << "re-pull " << i;
+  }
+  fs::path tokens = root_ / "cache" / "tokens";
+  EXPECT_EQ((fs::status(tokens).permissions() & fs::perms::all), fs::perms::owner_all);
+
+  // The registry revokes it (a 401 with its challenge): one fresh token, one retry.
+  std::string challenge = "Bearer realm=\"" + hub_->Var("HUB_TOKEN_URL") + "\",service=\"" +
+                          hub_->Var("HUB_SERVICE") + "\"";
+  ASSERT_TRUE(
+      proxy->SetRules(nlohmann::json::array({{{"path", "/manifests/latest"},
+                                              {"fault", "status"},
+                                              {"status", 401},
+                                              {"headers", {{"WWW-Authenticate", challenge}}},
+                                              {"times", 1}}})));
+  size_t before = proxy->Log().size();
+  auto revoked = Pull({"-q", repo}, conf);
+  ASSERT_EQ(revoked.status, 0) << revoked.err;
+  EXPECT_EQ(AskedSince(*proxy, before), (std::vector<std::string>{manifest, manifest}));
+  EXPECT_EQ(TokensIssuedFor(scope), 2);
+
+  // logout --all forgets the tokens: the next pull pings and fetches one again.
+  auto logout = Berth({"logout", "--all", "--authfile", (dir_.path() / "auth.json").string()});
+  ASSERT_EQ(logout.status, 0) << logout.err;
+  EXPECT_FALSE(fs::exists(tokens));
+  before = proxy->Log().size();
+  ASSERT_EQ(Pull({"-q", repo}, conf).status, 0);
+  EXPECT_EQ(AskedSince(*proxy, before), (std::vector<std::string>{"GET /v2/", manifest}));
+  EXPECT_EQ(TokensIssuedFor(scope), 3);
 }
 
 TEST_F(PullHubTest, PlatformFlagPicksAnotherEntryOfTheIndex) {

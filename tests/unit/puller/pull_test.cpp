@@ -9,6 +9,7 @@
 #include "berth/base/fs.hpp"
 #include "berth/base/temp_dir.hpp"
 #include "berth/puller/registry_config.hpp"
+#include "berth/puller/token_cache.hpp"
 #include "registry_fixture.hpp"
 
 namespace berth::puller {
@@ -212,6 +213,22 @@ TEST_F(PullTest, LocationReplacesTheRegistrysOwnHost) {
   auto bad = ParseRegistriesConfig(R"({"registries":{"r":{"location":""}}})");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("registries.r.location"), std::string::npos);
+}
+
+TEST_F(PullTest, RepullWithTheStoresTokenCacheIsOneManifestRequest) {
+  auto img = testing::MakeImage(2);
+  testing::AddImage(*t_, img, "1");
+  auto o = Options("reg.test/app:1");
+  o.access.token_cache_dir = TokenCacheDir(store_->root()).string();
+  ASSERT_TRUE(Pull(*store_, o));
+  size_t before = t_->requests().size();
+  auto r = Pull(*store_, o);  // new clients, as in a second berth process
+  ASSERT_TRUE(r) << r.error().message;
+  auto log = t_->Log();
+  EXPECT_EQ(std::vector<std::string>(log.begin() + static_cast<std::ptrdiff_t>(before), log.end()),
+            std::vector<std::string>{"GET " + std::string(kReg) + "/v2/app/manifests/1"})
+      << "no ping, no token";
+  EXPECT_EQ(r->image_id.String(), img.Digest(img.config));
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // (send the credentials on every request). Credentials come from --creds, an explicit
 // --authfile, podman's `${XDG_RUNTIME_DIR}/containers/auth.json` or `~/.docker/config.json`;
 // Docker Hub's are also looked up under "https://index.docker.io/v1/". Credentials never
-// appear in error messages. `TokenAuth` caches tokens per scope and is thread-safe.
+// appear in error messages. `TokenAuth` caches tokens per scope in memory and, when given a
+// TokenCache, on disk for the next process; it is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@
 
 #include "berth/base/result.hpp"
 #include "berth/puller/http_transport.hpp"
+#include "berth/puller/token_cache.hpp"
 
 namespace berth::puller {
 
@@ -76,31 +78,49 @@ using Clock = std::function<int64_t()>;
 // Bearer tokens per scope set (or Basic) for one registry. Thread-safe.
 class TokenAuth {
  public:
+  // `cache` (may cache nothing) keeps tokens across processes, keyed by `registry`, `host`
+  // (the API host; empty: `registry`), the scope and a hash of `creds`.
   TokenAuth(std::shared_ptr<HttpTransport> transport, std::string registry,
-            std::optional<Credentials> creds, TlsOptions token_tls, Clock clock);
+            std::optional<Credentials> creds, TlsOptions token_tls, Clock clock,
+            TokenCache cache = {}, std::string host = {});
   // Records the challenges from a 401 (the ping's or a request's).
   void SetChallenges(std::vector<Challenge> challenges);
   bool HasChallenge() const;
+  // True when an unexpired token for `scope` is at hand, in memory or in the disk cache
+  // (whose Bearer challenge is then taken if none is known yet, and must match the known
+  // one otherwise): a request may then be sent with it before any ping. Never fetches.
+  bool UseCached(const std::string& scope);
   // The Authorization header value for a request needing `scope` ("repository:x:pull"), or
-  // empty when the registry wants none. Fetches a token when none is cached or it expired.
-  // kUnauthorized when the token server refuses (401/403), kNetwork on transport failure.
+  // empty when the registry wants none. Fetches a token (and stores it in the disk cache)
+  // when none is cached or it expired. kUnauthorized when the token server refuses
+  // (401/403), kNetwork on transport failure.
   Result<std::string> Authorization(const std::string& scope);
-  // Drops the cached token for `scope` so the next Authorization() fetches a fresh one.
+  // Drops the cached token for `scope`, in memory and on disk, so the next Authorization()
+  // fetches a fresh one.
   void Invalidate(const std::string& scope);
 
  private:
+  struct Token {
+    std::string value;
+    int64_t expiry = 0;
+  };
+  const Challenge* BearerLocked() const;
+  TokenKey KeyFor(const std::string& scope) const;
+  // The disk entry for `scope` when it is unexpired and (if `bearer` is set) came from that
+  // challenge; copied into tokens_.
+  std::optional<CachedToken> LoadLocked(const std::string& scope, const Challenge* bearer,
+                                        int64_t now);
   Result<std::string> FetchToken(const Challenge& c, const std::string& scope, int64_t* expiry);
   std::shared_ptr<HttpTransport> transport_;
   std::string registry_;
   std::optional<Credentials> creds_;
   TlsOptions token_tls_;
   Clock clock_;
+  TokenCache cache_;
+  std::string host_;
+  std::string creds_id_;
   mutable std::mutex mu_;
   std::vector<Challenge> challenges_;
-  struct Token {
-    std::string value;
-    int64_t expiry = 0;
-  };
   std::map<std::string, Token> tokens_;
 };
 

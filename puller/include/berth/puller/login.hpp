@@ -1,12 +1,13 @@
 // Registry login and logout, as podman's: check credentials against the registry, then keep
-// them in a credential file (podman's auth.json format, auth.hpp), or remove them.
+// them in a credential file (podman's auth.json format, auth.hpp), or remove them (and the
+// registry's cached tokens, token_cache.hpp).
 //
 // A registry is named as the user typed it, normalised: "https://quay.io/" -> "quay.io",
 // "index.docker.io" -> "docker.io". That name keys the credential file. The registry is
 // spoken to where registries.json says it is (its "location", else its own API host;
 // registry-1.docker.io for docker.io), with its TLS settings (--tls-verify, --cert-dir,
 // certs.d). Credentials never appear in errors. Functions are thread-compatible; they write
-// only the credential file.
+// only the credential file and the token cache.
 #pragma once
 
 #include <filesystem>
@@ -46,10 +47,13 @@ struct LoginOptions {
 // Returns the file written. Nothing is written when the check fails.
 Result<fs::path> Login(const LoginOptions& options);
 
-// Removes `registry`'s credentials from the file login writes. kNotFound ("not logged into
-// REGISTRY") when it has none. Returns the file.
+// Removes `registry`'s credentials from the file login writes, and its cached tokens from
+// access.token_cache_dir (when set and readable; ClearTokenCache), saved credentials or not.
+// kNotFound ("not logged into REGISTRY") when the file has no credentials for it. Returns
+// the file.
 Result<fs::path> Logout(const std::string& registry, const RegistryAccess& access);
-// Removes every registry's credentials from that file (success when it does not exist).
+// Removes every registry's credentials from that file (success when it does not exist) and
+// every cached token from access.token_cache_dir (when set and readable).
 Result<fs::path> LogoutAll(const RegistryAccess& access);
 
 }  // namespace berth::puller

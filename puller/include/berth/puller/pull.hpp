@@ -42,6 +42,9 @@ struct RegistryAccess {
   RetryPolicy retry;
   std::vector<std::string> certs_roots;  // empty: DefaultCertsRoots()
   bool use_environment = true;  // read $XDG_RUNTIME_DIR/$HOME credential and config files
+  // Bearer tokens kept across processes (token_cache.hpp; the CLI gives the store's
+  // TokenCacheDir); empty: in memory only. Logout removes the registry's tokens from it.
+  std::string token_cache_dir;
 };
 
 class PullProgress {

@@ -5,13 +5,17 @@
 // CDN rejects it). Connection errors, 5xx and 429 are retried with exponential backoff,
 // honouring Retry-After (seconds or an HTTP date), within RetryPolicy's bounds; the final
 // error names what the registry answered last. A 401 on a request that carried a token
-// refetches the token once. Manifests are verified: at most 4 MiB, schema1 refused, sha256 of
-// the body checked when the expected digest is known. Thread-safe: one client serves all of a
-// pull's workers.
+// refetches the token once. With a token cache directory, bearer tokens outlive the process:
+// a request whose scope has an unexpired cached token is sent with it at once, with no ping
+// and no token fetch (a re-pull is one request); a 401 drops that token and takes the normal
+// path (the 401's challenge, or a ping, then a fresh token and one retry). Manifests are
+// verified: at most 4 MiB, schema1 refused, sha256 of the body checked when the expected
+// digest is known. Thread-safe: one client serves all of a pull's workers.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,6 +54,8 @@ struct RegistryClientOptions {
   std::optional<Credentials> creds;
   RetryPolicy retry;
   Clock clock;  // default: time(nullptr)
+  // Where bearer tokens are kept across processes (TokenCache); empty: in memory only.
+  std::filesystem::path token_cache_dir;
 };
 
 struct FetchedManifest {
@@ -135,6 +141,9 @@ class RegistryClient {
                                       const std::string& ref) const;
   // Records a ping's answer (the auth challenge of a 401).
   Result<void> Pinged(const HttpResponse& ping);
+  bool WasPinged();
+  // Pings unless a request for `scope` can go out with a cached token right away.
+  Result<void> PingUnlessCached(const std::string& scope);
   std::string AbsoluteUrl(const std::string& location) const;
   Result<std::string> StartUpload(const std::string& repo);  // the session's Location
   Result<std::string> PatchChunk(const std::string& repo, const std::string& location,

@@ -8,6 +8,7 @@
 //   mounts/<id>/merged   image mounts (`berth image mount`)
 //   holds/<holder>       images in use by containers (HoldImage)
 //   tmp/                 stages; everything enters the store by rename from here
+//   cache/tokens/        registry bearer tokens, kept by the puller (token_cache.hpp)
 //   lock                 shared by every operation that adds or uses content, exclusive for GC
 //
 // A Store object holds the shared lock for its lifetime, so garbage collection in another
