@@ -34,8 +34,6 @@ int Fail(std::string_view what, const Error& error);
 // library's "push docker.io/x:1: ..."), and returns 125.
 int Fail(const Error& error);
 
-// --root, else $BERTH_ROOT, else /var/lib/berth.
-std::filesystem::path StoreRoot(const GlobalOptions& global);
 Result<store::Store> OpenStore(const GlobalOptions& global);
 // The store root the options name (--root, else $BERTH_ROOT, else /var/lib/berth).
 std::filesystem::path StoreRoot(const GlobalOptions& global);
