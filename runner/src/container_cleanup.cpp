@@ -1,6 +1,7 @@
 // CleanupContainer and RemoveContainer: what happens after a container's first process exits,
 // and `berth rm`.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -26,7 +27,11 @@ Result<bool> DestroyCgroup(const std::string& id) {
     return std::move(cgroup).error();
   }
   auto oom = cgroup->OomKilled();
+  std::vector<fs::path> dirs = cgroup->Paths();
   BERTH_TRY(cgroup->Destroy());
+  // The shared "berth" parent goes with its last container; while another container's
+  // cgroup is in it, rmdir fails with EBUSY and it stays.
+  for (const auto& d : dirs) (void)::rmdir(d.parent_path().c_str());
   return oom && *oom;
 }
 
