@@ -13,18 +13,6 @@ namespace berth::runner {
 
 namespace {
 
-std::string_view TypeName(MountRequest::Type t) {
-  switch (t) {
-    case MountRequest::Type::kBind:
-      return "bind";
-    case MountRequest::Type::kVolume:
-      return "volume";
-    case MountRequest::Type::kTmpfs:
-      return "tmpfs";
-  }
-  return "?";
-}
-
 size_t Depth(const std::string& destination) {
   std::string clean = CleanPath(destination);
   if (clean == "/") return 0;
@@ -63,13 +51,25 @@ Result<void> ValidateOne(const MountRequest& m) {
       break;
   }
   if (m.type != MountRequest::Type::kTmpfs && (m.tmpfs_size || m.tmpfs_mode)) {
-    return Invalid(std::string(TypeName(m.type)) + " mount on " + Quote(d) +
+    return Invalid(std::string(MountTypeName(m.type)) + " mount on " + Quote(d) +
                    ": tmpfs size and mode apply only to tmpfs mounts");
   }
   return Ok();
 }
 
 }  // namespace
+
+std::string_view MountTypeName(MountRequest::Type t) {
+  switch (t) {
+    case MountRequest::Type::kBind:
+      return "bind";
+    case MountRequest::Type::kVolume:
+      return "volume";
+    case MountRequest::Type::kTmpfs:
+      return "tmpfs";
+  }
+  return "?";
+}
 
 std::string CleanPath(std::string_view path) {
   if (path.empty()) return ".";
@@ -92,7 +92,7 @@ std::string CleanPath(std::string_view path) {
 }
 
 std::string MountRequest::ToString() const {
-  std::string out = "type=" + std::string(TypeName(type));
+  std::string out = "type=" + std::string(MountTypeName(type));
   if (!source.empty()) out += ",source=" + source;
   out += ",destination=" + destination;
   if (read_only) out += ",ro";

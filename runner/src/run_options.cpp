@@ -18,21 +18,13 @@ void GetOpt(const json& j, const char* key, std::optional<T>& out) {
   if (j.contains(key) && !j[key].is_null()) out = j[key].get<T>();
 }
 
-const char* TypeName(MountRequest::Type t) {
-  switch (t) {
-    case MountRequest::Type::kBind:
-      return "bind";
-    case MountRequest::Type::kVolume:
-      return "volume";
-    case MountRequest::Type::kTmpfs:
-      return "tmpfs";
-  }
-  return "bind";
-}
-
 json MountJson(const MountRequest& m) {
-  json j{{"Type", TypeName(m.type)}, {"Source", m.source},           {"Destination", m.destination},
-         {"ReadOnly", m.read_only},  {"Propagation", m.propagation}, {"Options", m.options},
+  json j{{"Type", std::string(MountTypeName(m.type))},
+         {"Source", m.source},
+         {"Destination", m.destination},
+         {"ReadOnly", m.read_only},
+         {"Propagation", m.propagation},
+         {"Options", m.options},
          {"CopyUp", m.copy_up}};
   PutOpt(j, "TmpfsSize", m.tmpfs_size);
   PutOpt(j, "TmpfsMode", m.tmpfs_mode);

@@ -70,6 +70,9 @@ struct MountRequest {
 
 std::ostream& operator<<(std::ostream& os, const MountRequest& m);
 
+// "bind", "volume" or "tmpfs", as --mount type= spells them.
+std::string_view MountTypeName(MountRequest::Type t);
+
 // Each flag's value, as the user typed it.
 struct MountFlags {
   std::vector<std::string> volumes;  // -v / --volume
