@@ -1,4 +1,4 @@
-// berth exec [-i] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]
+// berth exec [-it] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]
 #include "berth/runner/container_exec.hpp"
 #include "command.hpp"
 
@@ -39,6 +39,7 @@ void RegisterExec(CLI::App& parent, Invocation& inv) {
   CLI::App* cmd = parent.add_subcommand("exec", "Run a process in a running container");
   cmd->prefix_command();
   cmd->add_flag("-i,--interactive", f->exec.interactive, "Keep stdin open");
+  cmd->add_flag("-t,--tty", f->exec.tty, "Allocate a pseudo-terminal");
   cmd->add_option("-e,--env", f->exec.env, "Set an environment variable (KEY=VALUE)")
       ->allow_extra_args(false);
   cmd->add_option("-u,--user", f->user, "User (name|uid[:group|gid])");

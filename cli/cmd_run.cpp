@@ -131,6 +131,9 @@ void RegisterRun(CLI::App& parent, Invocation& inv) {
   cmd->add_option("--ulimit", f->run.ulimits, "Set a ulimit: NAME=SOFT[:HARD]")
       ->allow_extra_args(false);
   cmd->add_flag("-i,--interactive", f->run.interactive, "Keep stdin open");
+  cmd->add_flag("-t,--tty", f->run.process.tty, "Allocate a pseudo-terminal");
+  cmd->add_flag("--init", f->run.init,
+                "Run an init as PID 1 that forwards signals and reaps zombies");
   cmd->add_option("--network,--net", f->network, "Network mode: none (default) or host");
   cmd->add_flag("-d,--detach", f->run.detach, "Run in the background and print the container id");
   cmd->add_option("-v,--volume", f->mounts.volumes,

@@ -15,18 +15,6 @@ struct StopOptions {
   int seconds = 10;
 };
 
-// The image's StopSignal, as podman honours it; SIGTERM when it has none.
-int StopSignalOf(const GlobalOptions& g, const runner::ContainerRecord& rec) {
-  auto store = OpenStore(g);
-  if (!store) return SIGTERM;
-  auto image = store->FindImage(rec.image_id);
-  if (!image) return SIGTERM;
-  auto view = store->ReadImage(*image);
-  if (!view || view->config.config.stop_signal.empty()) return SIGTERM;
-  auto sig = runner::ParseSignal(view->config.config.stop_signal);
-  return sig ? *sig : SIGTERM;
-}
-
 int Run(const GlobalOptions& g, const StopOptions& o) {
   auto root = StoreRoot(g);
   runner::ContainerStore containers(root);
@@ -37,8 +25,8 @@ int Run(const GlobalOptions& g, const StopOptions& o) {
       status = Fail("stop " + n, rec.error());
       continue;
     }
-    auto r =
-        runner::StopContainer(root, *rec, StopSignalOf(g, *rec), std::chrono::seconds(o.seconds));
+    auto r = runner::StopContainer(root, *rec, runner::ContainerStopSignal(root, *rec),
+                                   std::chrono::seconds(o.seconds));
     if (!r) {
       status = Fail("stop " + n, r.error());
       continue;

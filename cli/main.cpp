@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterStart(app, inv);
   berth::cli::RegisterExec(app, inv);
   berth::cli::RegisterStop(app, inv);
+  berth::cli::RegisterRestart(app, inv);
   berth::cli::RegisterKill(app, inv);
   berth::cli::RegisterWait(app, inv);
   berth::cli::RegisterRm(app, inv, "rm");
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterStart(*container, inv);
   berth::cli::RegisterExec(*container, inv);
   berth::cli::RegisterStop(*container, inv);
+  berth::cli::RegisterRestart(*container, inv);
   berth::cli::RegisterKill(*container, inv);
   berth::cli::RegisterWait(*container, inv);
   berth::cli::RegisterRm(*container, inv, "rm");

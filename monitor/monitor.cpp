@@ -3,22 +3,25 @@
 //   berth-monitor LOG EXIT_FILE LAUNCHER... -- CLEANUP...
 //
 // It becomes a child subreaper in a session of its own, starts LAUNCHER with stdout and
-// stderr on two pipes, and copies what arrives on them into LOG, one record per line in the
-// k8s-file format podman uses ("<RFC 3339 time> stdout F <text>"). LAUNCHER (berth
+// stderr on two pipes (and a socket, BERTH_CONSOLE_FD in its environment, on which the pty
+// master of a -t container arrives), and copies what arrives into LOG, one record per line
+// in the k8s-file format podman uses ("<RFC 3339 time> stdout F <text>"). LAUNCHER (berth
 // internal-launch) sets the container up and exits; the container's first process is then
 // re-parented to this monitor, which reaps it, writes its exit code to EXIT_FILE (atomically:
 // a temp file renamed) and finally executes CLEANUP (berth internal-cleanup), which records
 // the exit and removes what the container used.
 //
 // The monitor lives as long as its container, so it is static, allocates nothing after
-// start-up and keeps two 32 KiB buffers: its resident set stays well under 2 MiB.
+// start-up and keeps three 32 KiB buffers: its resident set stays well under 2 MiB.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -93,25 +96,55 @@ void ReapLauncher() {
   if (waitpid(launcher_pid, &status, WNOHANG) == launcher_pid) launcher_status = status;
 }
 
-void CopyOutput(Stream* streams, int n) {
+// A container with a terminal (-t) writes to a pty whose master the launcher sends over
+// the console socket (SCM_RIGHTS) before it exits; the master then becomes the stdout stream.
+// Closes the socket at its end.
+void ReceiveConsole(int* socket_fd, Stream& console) {
+  char byte = 0;
+  struct iovec iov = {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(*socket_fd, &msg, MSG_CMSG_CLOEXEC);
+  if (n < 0 && errno == EINTR) return;
+  struct cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && console.fd < 0) {
+    memcpy(&console.fd, CMSG_DATA(c), sizeof console.fd);
+    return;
+  }
+  close(*socket_fd);
+  *socket_fd = -1;
+}
+
+// Copies the streams into the log until all are closed; the last stream is the console,
+// which arrives on `console_socket` (if at all).
+void CopyOutput(Stream* streams, int n, int console_socket) {
   for (;;) {
     ReapLauncher();
-    struct pollfd fds[2];
+    struct pollfd fds[4];
     int open = 0;
     for (int i = 0; i < n; ++i) {
       fds[i] = {streams[i].fd, POLLIN, 0};
       if (streams[i].fd >= 0) ++open;
     }
+    fds[n] = {console_socket, POLLIN, 0};
+    if (console_socket >= 0) ++open;
     if (open == 0) return;
-    if (poll(fds, static_cast<nfds_t>(n), launcher_status < 0 ? 100 : -1) < 0) {
+    if (poll(fds, static_cast<nfds_t>(n + 1), launcher_status < 0 ? 100 : -1) < 0) {
       if (errno == EINTR) continue;
       return;
+    }
+    if (console_socket >= 0 && (fds[n].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ReceiveConsole(&console_socket, streams[n - 1]);
     }
     for (int i = 0; i < n; ++i) {
       Stream& s = streams[i];
       if (s.fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t r = read(s.fd, s.buf + s.len, kBuf - s.len);
-      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (r <= 0) {
         Drain(s, true);
         close(s.fd);
@@ -160,8 +193,9 @@ int main(int argc, char** argv) {
     perror("berth-monitor: open log");
     return 1;
   }
-  int out[2], err[2];
+  int out[2], err[2], console[2];
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) return 1;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) return 1;
   launcher_pid = fork();
   if (launcher_pid < 0) return 1;
   if (launcher_pid == 0) {
@@ -169,20 +203,25 @@ int main(int argc, char** argv) {
     dup2(err[1], 2);
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) dup2(null, 0);
+    fcntl(console[1], F_SETFD, 0);
+    char fd_text[16];
+    snprintf(fd_text, sizeof fd_text, "%d", console[1]);
+    setenv("BERTH_CONSOLE_FD", fd_text, 1);
     execv(launcher[0], launcher);
     _exit(127);
   }
   close(out[1]);
   close(err[1]);
+  close(console[1]);
   // Only the launcher needed what berth passed down (the ready pipe): keep nothing else, so
   // `berth run -d` sees EOF on it once the launcher is done.
   for (int fd = 3; fd < 1024; ++fd) {
-    if (fd != log_fd && fd != out[0] && fd != err[0]) close(fd);
+    if (fd != log_fd && fd != out[0] && fd != err[0] && fd != console[0]) close(fd);
   }
-  static Stream streams[2] = {{"stdout", -1, {}, 0}, {"stderr", -1, {}, 0}};
+  static Stream streams[3] = {{"stdout", -1, {}, 0}, {"stderr", -1, {}, 0}, {"stdout", -1, {}, 0}};
   streams[0].fd = out[0];
   streams[1].fd = err[0];
-  CopyOutput(streams, 2);
+  CopyOutput(streams, 3, console[0]);
   // Reap everything: the launcher, then the container's first process once it exits (the
   // pipes can close earlier if the container closes its stdout and stderr).
   bool have_exit = false;

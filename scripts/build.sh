@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds berth. Usage: scripts/build.sh [BUILD_DIR] [extra cmake args...]
-# BERTH_BUILD_TARGET="berth berth-monitor" builds only those targets (the demo needs no tests).
+# BERTH_BUILD_TARGET="berth berth-monitor berth-init" builds only those targets (the demo needs no tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build}

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 scripts/install-deps.sh
-BERTH_BUILD_TARGET="berth berth-monitor" scripts/build.sh build
+BERTH_BUILD_TARGET="berth berth-monitor berth-init" scripts/build.sh build
 
 demo=${BERTH_DEMO_DIR:-/var/tmp/berth-demo}
 root=$demo/root

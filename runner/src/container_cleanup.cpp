@@ -71,7 +71,9 @@ Result<void> CleanupContainer(const fs::path& store_root, const std::string& id,
   BERTH_TRY(containers.SaveState(id, state));
   if (!oom) return std::move(oom).error().Context("clean up container " + id.substr(0, 12));
   auto options = RunOptionsFromJson(rec->config_json);
-  if (options && options->remove) return RemoveContainer(store_root, *rec, true);
+  if (options && options->remove && !rec->restarting) {
+    return RemoveContainer(store_root, *rec, true);
+  }
   return Ok();
 }
 

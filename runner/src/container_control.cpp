@@ -15,6 +15,7 @@
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
 #include "berth/base/unique_fd.hpp"
+#include "berth/store/store.hpp"
 
 namespace berth::runner {
 
@@ -73,6 +74,17 @@ UniqueFd OpenContainerProcess(const ContainerRecord& rec, const ContainerState& 
   auto cgroup = ReadFile("/proc/" + std::to_string(state.pid) + "/cgroup", 1 << 16);
   if (!cgroup || cgroup->find("/berth/" + rec.id) == std::string::npos) return UniqueFd();
   return fd;
+}
+
+int ContainerStopSignal(const std::filesystem::path& store_root, const ContainerRecord& rec) {
+  auto store = store::Store::Open(store_root);
+  if (!store) return SIGTERM;
+  auto image = store->FindImage(rec.image_id);
+  if (!image) return SIGTERM;
+  auto view = store->ReadImage(*image);
+  if (!view || view->config.config.stop_signal.empty()) return SIGTERM;
+  auto sig = ParseSignal(view->config.config.stop_signal);
+  return sig ? *sig : SIGTERM;
 }
 
 Result<int> ParseSignal(std::string_view text) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "berth/base/fs.hpp"
 #include "berth/base/unique_fd.hpp"
@@ -21,8 +22,10 @@
 #include "berth/runner/privileges.hpp"
 #include "berth/runner/run_options.hpp"
 #include "berth/store/store.hpp"
+#include "console.hpp"
 #include "container_prepare.hpp"
 #include "foreground_wait.hpp"
+#include "terminal_relay.hpp"
 
 namespace berth::runner {
 
@@ -70,6 +73,7 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
   ProcessOverrides overrides = run.process;
   overrides.entrypoint = "";
   overrides.command = o.command;
+  overrides.tty = o.tty;
   overrides.env.insert(overrides.env.end(), o.env.begin(), o.env.end());
   if (o.user) overrides.user = o.user;
   if (o.workdir) overrides.workdir = o.workdir;
@@ -84,9 +88,16 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
       Privileges privileges,
       PreparePrivileges(PrivilegeOptionsOf(run), store_root / "cache" / "seccomp"));
   UniqueFd devnull;
-  if (!o.interactive) {
+  if (!o.interactive && !o.tty) {
     BERTH_ASSIGN_OR_RETURN(devnull, Open("/dev/null", O_RDONLY));
   }
+  SocketPair console_socket;
+  if (o.tty) {
+    BERTH_ASSIGN_OR_RETURN(console_socket, MakeConsoleSocketPair());
+  }
+  struct winsize window = CallerWindowSize();
+  std::optional<RawMode> raw;
+  if (o.tty && o.interactive) raw.emplace(STDIN_FILENO);
 
   ForwardedSignals signals;
   int child_pidfd = -1;
@@ -101,6 +112,9 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
     const gid_t* groups = p.additional_gids.empty() ? nullptr : p.additional_gids.data();
     const char* step = "set up process";
     int err = ::chdir(p.cwd.c_str()) < 0 ? errno : 0;
+    if (!err && console_socket.child_end) {
+      err = AttachToNewConsole(console_socket.child_end.get(), window, false, p.uid, &step);
+    }
     if (!err) err = ApplyPrivilegesBeforeIds(privileges, &step);
     if (!err && (::setgroups(p.additional_gids.size(), groups) < 0 ||
                  ::setresgid(p.gid, p.gid, p.gid) < 0 || ::setresuid(p.uid, p.uid, p.uid) < 0)) {
@@ -121,7 +135,16 @@ Result<int> ExecInContainer(const std::filesystem::path& store_root, const Conta
     ::_exit(ExitCodeForExecErrno(err));
   }
   ContainerProcess process(static_cast<pid_t>(pid), UniqueFd(child_pidfd));
-  BERTH_ASSIGN_OR_RETURN(ExitStatus status, signals.Wait(process));
+  std::optional<ConsoleRelay> relay;
+  if (console_socket.berth_end) {
+    console_socket.child_end.Reset();
+    // Without a pty (the child failed before it made one) its error is on our stderr and
+    // its exit code says the rest.
+    if (auto master = ReceiveConsole(console_socket.berth_end.get())) {
+      relay.emplace(std::move(*master), o.interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(ExitStatus status, signals.Wait(process, relay ? &*relay : nullptr));
   return ExitCodeOf(status);
 }
 

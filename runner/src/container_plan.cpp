@@ -129,6 +129,7 @@ ContainerPlan BuildPlan(const PlanInput& in) {
   plan.rootfs = in.rootfs;
   plan.hostname = in.hostname;
   plan.read_only_root = in.read_only;
+  plan.terminal = in.terminal;
 
   auto& steps = plan.rootfs_steps;
   steps.push_back(MountStep("/proc", "proc", "proc", kNoSuidExecDev, "", true));

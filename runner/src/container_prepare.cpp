@@ -19,6 +19,7 @@
 #include "berth/runner/container_files.hpp"
 #include "berth/runner/device_rules.hpp"
 #include "berth/runner/exec_path.hpp"
+#include "berth/runner/helper_program.hpp"
 #include "berth/runner/overlay_mount.hpp"
 #include "berth/runner/volume_store.hpp"
 #include "berth/store/store.hpp"
@@ -196,6 +197,7 @@ Result<PreparedContainer> PrepareContainer(const fs::path& store_root, const Con
   in.network = o.network;
   in.read_only = o.read_only;
   in.privileged = o.privileged;
+  in.terminal = o.process.tty;
   in.etc_hostname = files.hostname.string();
   in.etc_hosts = files.hosts.string();
   in.etc_resolv_conf = files.resolv_conf.string();
@@ -205,7 +207,11 @@ Result<PreparedContainer> PrepareContainer(const fs::path& store_root, const Con
   BERTH_ASSIGN_OR_RETURN(p.plan.privileges, PreparePrivileges(PrivilegeOptionsOf(o),
                                                               store_root / "cache" / "seccomp"));
   p.plan.exec_candidates = ExecCandidates(process.argv.front(), PathFromEnv(process.env));
+  if (o.init) {
+    BERTH_ASSIGN_OR_RETURN(p.init_program, LoadInitProgram());
+  }
   p.rec.command = process.argv;
+  p.rec.restarting = false;
   BERTH_TRY(containers.SaveRecord(p.rec));
   BERTH_ASSIGN_OR_RETURN(
       p.cgroup, ContainerCgroup::Create(cgroup_setup.layout, "berth/" + rec.id, cgroup_setup.plan));

@@ -22,10 +22,12 @@ struct PreparedContainer {
   ScopedMount rootfs;      // the overlay, in this process's private mount namespace
   ContainerCgroup cgroup;  // created with the limits; the first process joins it
   ContainerPlan plan;
+  UniqueFd init_program;  // --init: berth-init in a memfd (helper_program.hpp)
 };
 
 // Enters a private mount namespace, mounts the container's overlay, prepares its volumes
-// and files, resolves its process, creates its cgroup and builds the plan. Needs root.
+// and files, resolves its process, loads berth-init (--init), creates its cgroup and builds
+// the plan. Needs root.
 // `warn` hears about limits that cannot take effect (may be empty).
 Result<PreparedContainer> PrepareContainer(const std::filesystem::path& store_root,
                                            const ContainerRecord& rec,

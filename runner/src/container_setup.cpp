@@ -23,6 +23,7 @@
 #include <cstring>
 
 #include "berth/runner/exec_path.hpp"
+#include "console.hpp"
 #include "in_root.hpp"
 
 namespace berth::runner {
@@ -214,10 +215,20 @@ void SetIds(const ChildContext& ctx) {
   if (::setresuid(p.uid, p.uid, p.uid) < 0) Fail(ctx, errno, 125, "setresuid");
 }
 
+// With --init, berth-init is executed (from its memfd) and starts the program found here.
+int ExecThroughInit(const ChildContext& ctx, const char* name) {
+  const char* path = nullptr;
+  if (int err = FindExecutable(name, ctx.plan->exec_candidates, &path)) return err;
+  ctx.init_argv[2] = const_cast<char*>(path);
+  ::syscall(SYS_execveat, ctx.init_fd, "", ctx.init_argv, ctx.envp, AT_EMPTY_PATH);
+  return errno;
+}
+
 [[noreturn]] void Exec(const ChildContext& ctx) {
   const ContainerPlan& plan = *ctx.plan;
   const char* name = plan.process.argv.empty() ? "" : plan.process.argv[0].c_str();
-  int err = ExecSearch(name, plan.exec_candidates, ctx.argv, ctx.envp);
+  int err = ctx.init_fd >= 0 ? ExecThroughInit(ctx, name)
+                             : ExecSearch(name, plan.exec_candidates, ctx.argv, ctx.envp);
   char what[400];
   if (err == ENOENT) {
     std::snprintf(what, sizeof what, "exec '%s': executable file not found in $PATH", name);
@@ -341,8 +352,14 @@ void RunContainerChild(const ChildContext& ctx) noexcept {
     Describe(what, sizeof what, "change to working directory", plan.process.cwd.c_str());
     Fail(ctx, errno, 125, what);
   }
-  SetupStdio(ctx);
   const char* step = "set privileges";
+  if (plan.terminal) {
+    if (int err = AttachToNewConsole(ctx.console_fd, ctx.window, true, plan.process.uid, &step)) {
+      Fail(ctx, err, 125, step);
+    }
+  } else {
+    SetupStdio(ctx);
+  }
   if (int err = ApplyPrivilegesBeforeIds(plan.privileges, &step)) Fail(ctx, err, 125, step);
   SetIds(ctx);
   // A change of credentials clears the parent-death signal (prctl(2)); set it again.

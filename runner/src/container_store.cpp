@@ -60,6 +60,7 @@ json RecordJson(const ContainerRecord& r) {
               {"Created", r.created},
               {"Hostname", r.hostname},
               {"Command", r.command},
+              {"Restarting", r.restarting},
               {"Config", r.config_json}};
 }
 
@@ -76,6 +77,7 @@ Result<ContainerRecord> ParseRecord(const std::string& text, const std::string& 
     r.hostname = j.value("Hostname", "");
     r.command = j.value("Command", std::vector<std::string>{});
     r.config_json = j.value("Config", "");
+    r.restarting = j.value("Restarting", false);
     return r;
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, "read " + what + ": " + e.what());

@@ -16,9 +16,11 @@
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
 #include "berth/runner/container_observe.hpp"
+#include "berth/runner/helper_program.hpp"
 #include "berth/runner/kernel.hpp"
 #include "berth/runner/launch.hpp"
 #include "berth/runner/run.hpp"
+#include "console.hpp"
 #include "container_prepare.hpp"
 
 namespace berth::runner {
@@ -62,13 +64,7 @@ Result<DetachPrograms> FindDetachPrograms() {
   std::error_code ec;
   p.berth = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return MakeError(ErrorCode::kInternal, "find the berth binary: " + ec.message());
-  const char* env = std::getenv("BERTH_MONITOR");
-  p.monitor = env && *env ? fs::path(env) : p.berth.parent_path() / "berth-monitor";
-  if (::access(p.monitor.c_str(), X_OK) != 0) {
-    return MakeError(ErrorCode::kNotFound,
-                     "berth-monitor not found at " + Quote(p.monitor.string()),
-                     "install it next to berth, or set BERTH_MONITOR");
-  }
+  BERTH_ASSIGN_OR_RETURN(p.monitor, FindHelperProgram("berth-monitor", "BERTH_MONITOR"));
   return p;
 }
 
@@ -138,6 +134,9 @@ Result<void> LaunchDetached(const fs::path& store_root, const std::string& id, i
   PreparedContainer& p = *prepared;
   LaunchOptions lo;
   lo.before_start = [&p](pid_t pid) { return p.cgroup.AddProcess(pid); };
+  lo.init_program = p.init_program.get();
+  UniqueFd console;
+  lo.console = &console;
   ContainerState state;
   state.monitor_pid = ::getppid();
   int code = 125;
@@ -158,6 +157,12 @@ Result<void> LaunchDetached(const fs::path& store_root, const std::string& id, i
   if (auto t = ProcessStartTime("/proc", state.monitor_pid)) state.monitor_start_time = *t;
   if (auto saved = containers.SaveState(id, state); !saved) {
     return fail(std::move(saved).error(), 125);
+  }
+  if (console) {
+    // The monitor logs what the container writes to its terminal (monitor.cpp).
+    const char* socket_fd = std::getenv("BERTH_CONSOLE_FD");
+    int err = socket_fd ? SendFd(std::atoi(socket_fd), console.get()) : EBADF;
+    if (err) return fail(SysError("hand the container's terminal to berth-monitor", err), 125);
   }
   // From here on the monitor owns the container, its cgroup and its exit.
   p.cgroup.Release();

@@ -34,12 +34,12 @@ std::vector<std::string> ExecCandidates(const std::string& argv0, const std::str
   return out;
 }
 
-int ExecSearch(const char* file, const std::vector<std::string>& candidates, char* const argv[],
-               char* const envp[]) {
+int FindExecutable(const char* file, const std::vector<std::string>& candidates,
+                   const char** path) {
   if (std::strchr(file, '/') != nullptr) {
     if (candidates.empty()) return ENOENT;
-    ::execve(candidates.front().c_str(), argv, envp);
-    return errno;
+    *path = candidates.front().c_str();
+    return 0;
   }
   for (const std::string& c : candidates) {
     struct stat st;
@@ -47,10 +47,18 @@ int ExecSearch(const char* file, const std::vector<std::string>& candidates, cha
     // non-executable file early in PATH does not hide a real one later.
     if (::stat(c.c_str(), &st) != 0) continue;
     if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) continue;
-    ::execve(c.c_str(), argv, envp);
-    return errno;
+    *path = c.c_str();
+    return 0;
   }
   return ENOENT;
+}
+
+int ExecSearch(const char* file, const std::vector<std::string>& candidates, char* const argv[],
+               char* const envp[]) {
+  const char* path = nullptr;
+  if (int err = FindExecutable(file, candidates, &path)) return err;
+  ::execve(path, argv, envp);
+  return errno;
 }
 
 int ExitCodeForExecErrno(int err) { return err == ENOENT ? 127 : 126; }

@@ -4,12 +4,13 @@
 #include "berth/base/result.hpp"
 #include "berth/base/subprocess.hpp"
 #include "berth/runner/launch.hpp"
+#include "terminal_relay.hpp"
 
 namespace berth::runner {
 
-// Blocks the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) in the
-// calling thread for its lifetime and restores the old mask afterwards. Create it before
-// Launch so that no signal arrives between clone and the first wait.
+// Blocks the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) and
+// SIGWINCH in the calling thread for its lifetime and restores the old mask afterwards.
+// Create it before Launch so that no signal arrives between clone and the first wait.
 class ForwardedSignals {
  public:
   ForwardedSignals();
@@ -17,7 +18,8 @@ class ForwardedSignals {
   ForwardedSignals(const ForwardedSignals&) = delete;
   ForwardedSignals& operator=(const ForwardedSignals&) = delete;
   // Waits for `process` to exit, sending it every forwarded signal that arrives meanwhile.
-  Result<ExitStatus> Wait(ContainerProcess& process);
+  // With a `relay` (-t), also moves the terminal's data and window size changes.
+  Result<ExitStatus> Wait(ContainerProcess& process, ConsoleRelay* relay = nullptr);
 
  private:
   sigset_t old_;

@@ -13,6 +13,7 @@
 
 #include "berth/base/strings.hpp"
 #include "berth/runner/container_setup.hpp"
+#include "console.hpp"
 
 namespace berth::runner {
 
@@ -130,6 +131,20 @@ Result<ContainerProcess> Launch(const ContainerPlan& plan, Kernel& kernel,
   for (int i = 0; i < 3; ++i) ctx.stdio[i] = options.stdio[i];
   ctx.argv = argv.data();
   ctx.envp = envp.data();
+  std::vector<char*> init_argv;
+  if (options.init_program >= 0) {
+    static char kInit[] = "berth-init", kExec[] = "--exec", kEnd[] = "--";
+    init_argv = {kInit, kExec, nullptr, kEnd};
+    init_argv.insert(init_argv.end(), argv.begin(), argv.end());
+    ctx.init_fd = options.init_program;
+    ctx.init_argv = init_argv.data();
+  }
+  SocketPair console;
+  if (plan.terminal) {
+    BERTH_ASSIGN_OR_RETURN(console, MakeConsoleSocketPair());
+    ctx.console_fd = console.child_end.get();
+    ctx.window = options.window;
+  }
 
   int pidfd = -1;
   // Raw clone without a new stack behaves like fork: the child continues here on a copy of
@@ -146,6 +161,7 @@ Result<ContainerProcess> Launch(const ContainerPlan& plan, Kernel& kernel,
   ContainerProcess process(static_cast<pid_t>(pid), UniqueFd(pidfd));
   go.read.Reset();
   report.write.Reset();
+  console.child_end.Reset();
   if (options.before_start) BERTH_TRY(options.before_start(process.pid()));
   char byte = 'g';
   if (::write(go.write.get(), &byte, 1) != 1) return SysError("start container process", errno);
@@ -155,6 +171,11 @@ Result<ContainerProcess> Launch(const ContainerPlan& plan, Kernel& kernel,
     if (failure_exit_code) *failure_exit_code = code;
     (void)process.Wait();
     return std::move(r).error();
+  }
+  if (plan.terminal) {
+    // Sent before the child executed the program, so it is waiting on the socket now.
+    BERTH_ASSIGN_OR_RETURN(UniqueFd master, ReceiveConsole(console.berth_end.get()));
+    if (options.console) *options.console = std::move(master);
   }
   return process;
 }

@@ -4,12 +4,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "berth/base/fs.hpp"
 #include "berth/runner/container_observe.hpp"
 #include "berth/runner/kernel.hpp"
 #include "berth/runner/launch.hpp"
 #include "container_prepare.hpp"
 #include "foreground_wait.hpp"
+#include "terminal_relay.hpp"
 
 namespace berth::runner {
 
@@ -27,11 +30,18 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   p.plan.die_with_parent = true;
   LaunchOptions lo;
   lo.before_start = [&p](pid_t pid) { return p.cgroup.AddProcess(pid); };
+  lo.init_program = p.init_program.get();
   UniqueFd devnull;
-  if (!o.interactive) {  // podman gives /dev/null without -i
+  if (!o.interactive && !o.process.tty) {  // podman gives /dev/null without -i
     BERTH_ASSIGN_OR_RETURN(devnull, Open("/dev/null", O_RDONLY));
     lo.stdio[0] = devnull.get();
   }
+  UniqueFd console;
+  lo.console = &console;
+  lo.window = CallerWindowSize();
+  // -it on a terminal: keys go to the container raw (Ctrl-C included) until it exits.
+  std::optional<RawMode> raw;
+  if (o.process.tty && o.interactive) raw.emplace(STDIN_FILENO);
   ForwardedSignals signals;
   ContainerState state;
   state.monitor_pid = ::getpid();
@@ -53,7 +63,9 @@ Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* f
   if (auto t = ProcessStartTime("/proc", state.pid)) state.pid_start_time = *t;
   if (auto t = ProcessStartTime("/proc", state.monitor_pid)) state.monitor_start_time = *t;
   BERTH_TRY(containers.SaveState(rec.id, state));
-  BERTH_ASSIGN_OR_RETURN(ExitStatus status, signals.Wait(*process));
+  std::optional<ConsoleRelay> relay;
+  if (console) relay.emplace(std::move(console), o.interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
+  BERTH_ASSIGN_OR_RETURN(ExitStatus status, signals.Wait(*process, relay ? &*relay : nullptr));
   int code = ExitCodeOf(status);
   p.cgroup.Release();  // CleanupContainer reads OOMKilled, then removes it
   p.rootfs.Reset();    // --rm removes the directory the overlay is mounted on

@@ -109,6 +109,7 @@ std::string RunOptionsToJson(const RunOptions& o) {
          {"Remove", o.remove},
          {"ReadOnly", o.read_only},
          {"Privileged", o.privileged},
+         {"Init", o.init},
          {"Interactive", o.interactive},
          {"Detach", o.detach},
          {"Network", o.network == NetworkMode::kHost ? "host" : "none"},
@@ -132,6 +133,7 @@ Result<RunOptions> RunOptionsFromJson(std::string_view text) {
     o.remove = j.value("Remove", false);
     o.read_only = j.value("ReadOnly", false);
     o.privileged = j.value("Privileged", false);
+    o.init = j.value("Init", false);
     o.interactive = j.value("Interactive", false);
     o.detach = j.value("Detach", false);
     o.network = j.value("Network", "none") == "host" ? NetworkMode::kHost : NetworkMode::kNone;

@@ -1,4 +1,5 @@
 // Signalling and waiting for a running container: `berth kill`, `berth stop`, `berth wait`.
+// (`berth restart` is in run.hpp: it starts the container again.)
 //
 // The container's first process is found from its recorded pid, and checked to still be the
 // container's (its /proc/<pid>/cgroup names the container's cgroup) before anything is sent,
@@ -19,6 +20,10 @@ namespace berth::runner {
 // A pidfd for the container's first process, checked to be in the container's cgroup;
 // an invalid fd when the container does not run.
 UniqueFd OpenContainerProcess(const ContainerRecord& rec, const ContainerState& state);
+
+// The signal `berth stop` sends first: the StopSignal of the container's image, as podman
+// honours it; SIGTERM when it has none or the image cannot be read.
+int ContainerStopSignal(const std::filesystem::path& store_root, const ContainerRecord& rec);
 
 // "TERM", "SIGTERM", "15" -> 15. kInvalidArgument naming the text otherwise.
 Result<int> ParseSignal(std::string_view text);

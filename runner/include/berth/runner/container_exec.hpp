@@ -22,6 +22,7 @@ struct ExecOptions {
   std::optional<std::string> user;     // -u; the container's user when unset
   std::optional<std::string> workdir;  // -w; the container's working directory when unset
   bool interactive = false;            // -i: the process reads berth's stdin
+  bool tty = false;                    // -t: a new pty of the container is its terminal
 };
 
 // Runs the command and returns its exit code (128 + N when killed by signal N). On failure

@@ -56,6 +56,9 @@ struct ContainerPlan {
   // SIGKILL the container when the process that launched it dies (foreground runs); a
   // detached container outlives its launcher and belongs to berth-monitor.
   bool die_with_parent = false;
+  // -t: the program gets a new pty of the container's devpts as controlling terminal and
+  // stdio, /dev/console is that pty, and the master goes to berth (console.hpp).
+  bool terminal = false;
   ProcessSpec process;
   Privileges privileges;
   std::vector<std::string> exec_candidates;  // absolute paths tried in order by execve
@@ -67,6 +70,7 @@ struct PlanInput {
   NetworkMode network = NetworkMode::kNone;
   bool read_only = false;
   bool privileged = false;
+  bool terminal = false;  // -t
   // Files berth provides, bound read-write over the image's (podman does the same):
   std::string etc_hostname;  // host paths; empty = not provided
   std::string etc_hosts;

@@ -11,6 +11,8 @@
 // Kernel and a temporary directory as the root.
 #pragma once
 
+#include <sys/ioctl.h>
+
 #include <cstddef>
 #include <vector>
 
@@ -37,6 +39,13 @@ struct ChildContext {
   int stdio[3] = {-1, -1, -1};  // dup2'ed onto 0, 1, 2; -1 keeps the inherited fd
   char* const* argv = nullptr;  // NULL-terminated, from plan->process.argv
   char* const* envp = nullptr;  // NULL-terminated, from plan->process.env
+  // plan->terminal: the socket the pty's master goes to, and the initial window size.
+  int console_fd = -1;
+  struct winsize window = {};
+  // --init: berth-init (a memfd) is executed instead, with `init_argv` = {"berth-init",
+  // "--exec", <slot for the program's path>, "--", argv...}; the child fills slot 2.
+  int init_fd = -1;
+  char** init_argv = nullptr;
 };
 
 [[noreturn]] void RunContainerChild(const ChildContext& ctx) noexcept;

@@ -56,7 +56,10 @@ struct ContainerRecord {
   int64_t created = 0;         // Unix nanoseconds
   std::string hostname;
   std::vector<std::string> command;  // the resolved argv
-  std::string config_json;           // the run options, opaque to the store (for restart)
+  // Set by `berth restart` before it stops the container: the exit's cleanup then keeps a
+  // --rm container for the start that follows. Cleared when the container starts.
+  bool restarting = false;
+  std::string config_json;  // the run options, opaque to the store (for restart)
   bool operator==(const ContainerRecord&) const = default;
 };
 

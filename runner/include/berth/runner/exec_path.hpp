@@ -38,6 +38,11 @@ std::vector<std::string> ExecCandidates(const std::string& argv0, const std::str
 int ExecSearch(const char* file, const std::vector<std::string>& candidates, char* const argv[],
                char* const envp[]);
 
+// The program ExecSearch would execute, without executing it: `*path` points into
+// `candidates` (the single candidate when `file` contains '/'). Returns 0, or ENOENT when no
+// candidate qualifies. Allocation-free, like ExecSearch.
+int FindExecutable(const char* file, const std::vector<std::string>& candidates, const char** path);
+
 // The exit status `berth run` reports when the container's program could not be executed,
 // as podman and docker document it: 127 when it was not found (ENOENT), 126 when it exists
 // but cannot be run (EACCES, EPERM, ENOEXEC, ENOTDIR, ELOOP, ETXTBSY, E2BIG, ...).

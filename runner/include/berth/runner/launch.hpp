@@ -9,6 +9,7 @@
 // the child runs on a copy of the parent's memory without exec.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -26,6 +27,13 @@ struct LaunchOptions {
   // Called with the child's pid while it waits, before any of its setup: the place to join
   // cgroups. An error here kills the child and fails the launch.
   std::function<Result<void>(pid_t)> before_start;
+  // With plan.terminal: receives the pty's master once the program runs; `window` is its
+  // initial size (zero: left as the kernel makes it).
+  UniqueFd* console = nullptr;
+  struct winsize window = {};
+  // --init: a berth-init executable (LoadInitProgram) that becomes PID 1 and runs the
+  // program as its child; -1 runs the program as PID 1.
+  int init_program = -1;
 };
 
 // The container's first process. Move-only; a process still running when this goes away

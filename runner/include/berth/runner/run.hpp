@@ -7,6 +7,7 @@
 //   StartDetached     `berth run -d` / `berth start`: berth-monitor owns the container; it
 //                     runs `berth internal-launch` (LaunchDetached) and, at the exit,
 //                     `berth internal-cleanup` (CleanupContainer).
+//   RestartContainer  `berth restart`: stop, then StartDetached.
 //   RemoveContainer   `berth rm`: kills what runs (with force), removes the directory, the
 //                     hold and the anonymous volumes.
 //
@@ -15,6 +16,7 @@
 // needs root and a single-threaded caller (the mount namespace is unshared).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -52,6 +54,13 @@ Result<DetachPrograms> FindDetachPrograms();
 // runs (or failed to start: `*failure_exit_code` as for RunContainer).
 Result<void> StartDetached(const fs::path& store_root, const ContainerRecord& rec,
                            const DetachPrograms& programs, int* failure_exit_code);
+
+// `berth restart`: stops the container if it runs (`stop_signal`, SIGKILL after `timeout`,
+// as StopContainer), then starts it detached as StartDetached does. A --rm container is kept
+// across the restart.
+Result<void> RestartContainer(const fs::path& store_root, const ContainerRecord& rec,
+                              int stop_signal, std::chrono::seconds timeout,
+                              const DetachPrograms& programs, int* failure_exit_code);
 
 // The launcher, run by berth-monitor: sets up and launches container `id`, records it as
 // running, writes "0 <pid>\n" (or "<exit code> <message>\n" on failure) to `ready_fd`, and

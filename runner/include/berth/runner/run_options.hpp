@@ -20,19 +20,20 @@
 namespace berth::runner {
 
 struct RunOptions {
-  std::string image;         // name or id of an image in the store
-  ProcessOverrides process;  // COMMAND, --entrypoint, -e, --env-file, -w, -u, -t
-  std::string name;          // --name; generated when empty
-  std::string hostname;      // --hostname; the short id when empty
-  bool remove = false;       // --rm
-  bool read_only = false;    // --read-only
-  bool privileged = false;   // --privileged
+  std::string image;                  // name or id of an image in the store
+  ProcessOverrides process;           // COMMAND, --entrypoint, -e, --env-file, -w, -u, -t
+  std::string name;                   // --name; generated when empty
+  std::string hostname;               // --hostname; the short id when empty
+  bool remove = false;                // --rm
+  bool read_only = false;             // --read-only
+  bool privileged = false;            // --privileged
+  bool init = false;                  // --init: berth-init is PID 1 and runs the process
   std::vector<std::string> cap_add;   // --cap-add
   std::vector<std::string> cap_drop;  // --cap-drop
   std::string seccomp;                // --security-opt seccomp=VALUE ("" = default profile)
   std::vector<std::string> ulimits;   // --ulimit
-  bool interactive = false;  // -i: the container reads berth's stdin
-  bool detach = false;       // -d
+  bool interactive = false;           // -i: the container reads berth's stdin
+  bool detach = false;                // -d
   NetworkMode network = NetworkMode::kNone;
   ResourceLimits limits;  // -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit
   // -v, --mount, --tmpfs and the image's VOLUMEs; CreateContainer names the anonymous ones.
