@@ -17,7 +17,7 @@
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
 #include "support/berth_cli.hpp"
-#include "support/busybox_image.hpp"
+#include "support/busybox_store_test.hpp"
 #include "support/run_in_child.hpp"
 
 namespace berth::testing {
@@ -25,31 +25,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kImage = "localhost/berth-test/busybox:latest";
+constexpr const char* kImage = kBusybox;
 
-class CommitTest : public ::testing::Test {
+class CommitTest : public BusyboxStoreTest {
  protected:
-  static void SetUpTestSuite() {
-    skip_reason_ = BusyboxContainersUnavailable();
-    if (!skip_reason_.empty()) return;
-    auto dir = TempDir::Create(fs::temp_directory_path(), "berth-commit-test-");
-    ASSERT_TRUE(dir) << dir.error().ToString();
-    work_ = new TempDir(std::move(*dir));
-    ASSERT_EQ(LoadBusyboxImage(BERTH_BINARY, Root(), work_->path(), kImage), "");
-  }
-  static void TearDownTestSuite() {
-    delete work_;
-    work_ = nullptr;
-  }
-  void SetUp() override {
-    if (!skip_reason_.empty()) {
-      if (RequirePrivileged()) FAIL() << skip_reason_;
-      GTEST_SKIP() << skip_reason_;
-    }
-  }
   // Containers go first: they hold the images the test made.
   void TearDown() override {
-    if (!work_) return;
+    if (IsSkipped()) return;
     BerthOk({"rm", "-a", "-f"});
     auto left = ListDir(Root() / "containers");
     for (const auto& n : left ? *left : std::vector<std::string>{}) {
@@ -59,20 +41,13 @@ class CommitTest : public ::testing::Test {
     EXPECT_EQ(TrimTrailing(BerthOk({"images", "-q"})).size(), 12u) << "only the base is left";
   }
 
-  static fs::path Root() { return work_->path() / "store"; }
-  static CliResult Berth(const std::vector<std::string>& args) {
-    return RunCli(BERTH_BINARY, Root(), args);
-  }
-  static std::string BerthOk(const std::vector<std::string>& args) {
-    return RunCliOk(BERTH_BINARY, Root(), args);
-  }
   // Runs SCRIPT in a kept container called `name` from `image`, expecting exit 0.
   static void RunNamed(const std::string& name, const std::string& image,
                        const std::string& script) {
     BerthOk({"run", "--name", name, image, "sh", "-c", script});
   }
   // `berth run --rm IMAGE sh -c SCRIPT`; returns stdout.
-  static std::string Sh(const std::string& image, const std::string& script) {
+  static std::string ShIn(const std::string& image, const std::string& script) {
     return BerthOk({"run", "--rm", image, "sh", "-c", script});
   }
   static nlohmann::json Inspect(const std::string& image) {
@@ -83,8 +58,6 @@ class CommitTest : public ::testing::Test {
   }
 
   std::vector<std::string> made_images_;
-  static inline TempDir* work_ = nullptr;
-  static inline std::string skip_reason_;
 };
 
 TEST_F(CommitTest, CommittedImageHasTheContainersChangesAndTheBaseDoesNot) {
@@ -99,7 +72,7 @@ TEST_F(CommitTest, CommittedImageHasTheContainersChangesAndTheBaseDoesNot) {
   EXPECT_NE(commit.err.find("Writing manifest to image destination"), std::string::npos)
       << commit.err;
 
-  EXPECT_EQ(Sh("localhost/committed:1", "cat /hello; [ -e /bin/ls ] && echo ls || echo no ls"),
+  EXPECT_EQ(ShIn("localhost/committed:1", "cat /hello; [ -e /bin/ls ] && echo ls || echo no ls"),
             "hi\nno ls\n");
   // `ls` itself is gone, so running it fails as a missing command does.
   CliResult ls = Berth({"run", "--rm", "localhost/committed:1", "ls", "/"});
@@ -124,7 +97,7 @@ TEST_F(CommitTest, CommittedImageHasTheContainersChangesAndTheBaseDoesNot) {
   nlohmann::json base_after = Inspect(kImage);
   EXPECT_EQ(base_after["Id"], base_before["Id"]);
   EXPECT_EQ(base_after["Digest"], base_before["Digest"]);
-  EXPECT_EQ(Sh(kImage, "[ -e /hello ] || echo no hello; [ -e /bin/ls ] && echo ls"),
+  EXPECT_EQ(ShIn(kImage, "[ -e /hello ] || echo no hello; [ -e /bin/ls ] && echo ls"),
             "no hello\nls\n");
 }
 
@@ -136,8 +109,8 @@ TEST_F(CommitTest, ReplacedDirectoryHidesTheOldContentsAcrossCommits) {
   RunNamed("step2", "localhost/steps:1", "rm -rf /data && mkdir /data && echo c > /data/c");
   BerthOk({"commit", "-q", "step2", "localhost/steps:2"});
   made_images_.insert(made_images_.begin(), "localhost/steps:2");
-  EXPECT_EQ(Sh("localhost/steps:2", "ls /data; cat /data/c"), "c\nc\n");
-  EXPECT_EQ(Sh("localhost/steps:1", "ls /data"), "a\nb\n");
+  EXPECT_EQ(ShIn("localhost/steps:2", "ls /data; cat /data/c"), "c\nc\n");
+  EXPECT_EQ(ShIn("localhost/steps:1", "ls /data"), "a\nb\n");
   EXPECT_EQ(Inspect("localhost/steps:2")["RootFS"]["Layers"].size(), 3u);
 }
 
@@ -152,7 +125,7 @@ TEST_F(CommitTest, QuietChangesMessageAndAuthor) {
   EXPECT_EQ(TrimTrailing(r.out).size(), 64u) << r.out;
   // No command given: the CMD set by --change runs.
   EXPECT_EQ(BerthOk({"run", "--rm", "localhost/cfg:1"}), "from-cmd\n");
-  EXPECT_EQ(Sh("localhost/cfg:1", "echo $GREETING"), "hello\n");
+  EXPECT_EQ(ShIn("localhost/cfg:1", "echo $GREETING"), "hello\n");
   nlohmann::json j = Inspect("localhost/cfg:1");
   EXPECT_EQ(j["Author"], "Tester <t@example.com>");
   EXPECT_EQ(j["History"].back()["comment"], "add msg");
@@ -167,7 +140,7 @@ TEST_F(CommitTest, WithoutANameTheImageIsDangling) {
   nlohmann::json j = Inspect(id);
   EXPECT_TRUE(j["RepoTags"].empty()) << j.dump(2);
   EXPECT_NE(BerthOk({"images"}).find("<none>"), std::string::npos);
-  EXPECT_EQ(Sh(id, "[ -e /x ] && echo x"), "x\n");
+  EXPECT_EQ(ShIn(id, "[ -e /x ] && echo x"), "x\n");
 }
 
 // berth cannot pause: a running container is committed as it is, with a warning.
@@ -200,7 +173,7 @@ TEST_F(CommitTest, RunningContainerIsCommittedWithAWarning) {
   auto status = run->Wait();
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->ok()) << status->ToString();
-  EXPECT_EQ(Sh("localhost/live:1", "cat /f"), "x\n");
+  EXPECT_EQ(ShIn("localhost/live:1", "cat /f"), "x\n");
 }
 
 TEST_F(CommitTest, ErrorsAreOneLineAndCreateNothing) {

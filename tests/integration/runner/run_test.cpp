@@ -15,7 +15,7 @@
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
 #include "support/berth_cli.hpp"
-#include "support/busybox_image.hpp"
+#include "support/busybox_store_test.hpp"
 #include "support/run_in_child.hpp"
 
 namespace berth::testing {
@@ -23,57 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kImage = "localhost/berth-test/busybox:latest";
+constexpr const char* kImage = kBusybox;
 
-class RunTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    skip_reason_ = BusyboxContainersUnavailable();
-    if (!skip_reason_.empty()) return;
-    auto dir = TempDir::Create(fs::temp_directory_path(), "berth-run-test-");
-    ASSERT_TRUE(dir) << dir.error().ToString();
-    work_ = new TempDir(std::move(*dir));
-    ASSERT_EQ(LoadBusyboxImage(BERTH_BINARY, Root(), work_->path(), kImage), "");
-  }
-  static void TearDownTestSuite() {
-    delete work_;
-    work_ = nullptr;
-  }
-  void SetUp() override {
-    if (!skip_reason_.empty()) {
-      if (RequirePrivileged()) FAIL() << skip_reason_;
-      GTEST_SKIP() << skip_reason_;
-    }
-  }
-
-  static fs::path Root() { return work_->path() / "store"; }
-  static CliResult Berth(const std::vector<std::string>& args) {
-    return RunCli(BERTH_BINARY, Root(), args);
-  }
-  // `berth run --rm IMAGE sh -c SCRIPT`, expecting exit 0; returns stdout.
-  static std::string Sh(const std::string& script, std::vector<std::string> flags = {}) {
-    std::vector<std::string> args = {"run", "--rm"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.insert(args.end(), {kImage, "sh", "-c", script});
-    return RunCliOk(BERTH_BINARY, Root(), args);
-  }
-  static std::string ReadState(const std::string& id) {
-    return ReadText(Root() / "containers" / id / "state.json");
-  }
-  static std::vector<std::string> ContainerDirs() {
-    std::vector<std::string> out;
-    auto names = ListDir(Root() / "containers");
-    if (names) {
-      for (const auto& n : *names) {
-        if (n[0] != '.') out.push_back(n);
-      }
-    }
-    return out;
-  }
-
-  static inline TempDir* work_ = nullptr;
-  static inline std::string skip_reason_;
-};
+class RunTest : public BusyboxStoreTest {};
 
 TEST_F(RunTest, CommandIsPidOneAndSeesOnlyItsOwnProcesses) {
   // `for` is a shell builtin: the shell is the only process while it lists /proc.
