@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "berth/builder/containerfile.hpp"
+
 namespace berth::builder {
 namespace {
 
@@ -202,6 +204,31 @@ TEST(ExpandTest, KeepQuotesEscapesAndUnset) {
 TEST(ExpandTest, SpecialParametersAndDigits) {
   std::map<std::string, std::string> vars = {{"1", "one"}, {"12", "twelve"}, {"@", "all"}};
   EXPECT_EQ(*ExpandWord("$12|$1x|$@|${@}|$", LookupIn(vars)), "twelve|onex|all|all|$");
+}
+
+// The parser keeps values as written; expanding them removes the quotes as Docker does.
+TEST(ExpandTest, ParsedValuesExpandWithQuoteRemoval) {
+  auto cf = Parse(
+      "ENV A=\"two words\" B='$PWD' C=a\\ b D=$SHELL\"s\"\nWORKDIR \"/srv/$SHELL\"\n"
+      "COPY \"$SHELL\" /x/\n",
+      "Containerfile");
+  ASSERT_TRUE(cf) << cf.error().message;
+  std::vector<std::string> values;
+  for (const KeyValue& kv : cf->instructions[0].pairs) {
+    values.push_back(*ExpandWord(kv.value, LookupIn(kVars)));
+  }
+  EXPECT_EQ(values, (std::vector<std::string>{"two words", "$PWD", "a b", "bashs"}));
+  EXPECT_EQ(*ExpandWord(cf->instructions[1].value, LookupIn(kVars)), "/srv/bash");
+  EXPECT_EQ(*ExpandWord(cf->instructions[2].words[0], LookupIn(kVars)), "bash");
+
+  auto windows = Parse("# escape=`\nENV P=C:\\tools`$x \"Q\"=`\"q`\"\n", "Containerfile");
+  ASSERT_TRUE(windows) << windows.error().message;
+  ExpandOptions backtick{.escape = windows->escape};
+  const auto& pairs = windows->instructions[0].pairs;
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(*ExpandWord(pairs[0].value, LookupIn(kVars), backtick), "C:\\tools$x");
+  EXPECT_EQ(*ExpandWord(pairs[1].key, LookupIn(kVars), backtick), "Q");
+  EXPECT_EQ(*ExpandWord(pairs[1].value, LookupIn(kVars), backtick), "\"q\"");
 }
 
 TEST(ExpandTest, ErrorsNameTheText) {
