@@ -7,6 +7,7 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "berth/runner/run_options.hpp"
 
 namespace berth::runner {
 namespace {
@@ -104,6 +105,29 @@ TEST_F(ContainerStoreTest, StateRoundTripsAndRemoveIsIdempotent) {
   EXPECT_FALSE(fs::exists(store_.Dir(c.id)));
   EXPECT_TRUE(store_.Remove(c.id));
   EXPECT_EQ(store_.Find("x").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ContainerStoreTest, RecordKeepsRestartingAndTheRunOptions) {
+  store_ = ContainerStore(dir_.path());
+  ContainerRecord c = Make("r", 1);
+  EXPECT_FALSE(c.restarting);
+  RunOptions o;
+  o.image = "busybox";
+  o.init = true;
+  o.process.tty = true;
+  o.interactive = true;
+  c.config_json = RunOptionsToJson(o);
+  c.restarting = true;
+  ASSERT_TRUE(store_.SaveRecord(c));
+  auto back = store_.Find("r");
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->restarting);
+  auto opts = RunOptionsFromJson(back->config_json);
+  ASSERT_TRUE(opts) << opts.error().ToString();
+  EXPECT_TRUE(opts->init);
+  EXPECT_TRUE(opts->process.tty);
+  EXPECT_TRUE(opts->interactive);
+  EXPECT_FALSE(RunOptionsFromJson(RunOptionsToJson(RunOptions{}))->init);
 }
 
 }  // namespace

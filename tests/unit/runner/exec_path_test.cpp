@@ -113,5 +113,19 @@ TEST_F(ExecSearchTest, ExecutableThatCannotRunReportsExecveErrno) {
   EXPECT_EQ(ExecInChild("garbage", ExecCandidates("garbage", PathOf({"a"}))), 200 + ENOEXEC);
 }
 
+TEST_F(ExecSearchTest, FindExecutableNamesWhatExecSearchWouldRun) {
+  Script("a/prog", 11, 0644);
+  Script("b/prog", 22, 0755);
+  Strings candidates = ExecCandidates("prog", PathOf({"a", "b"}));
+  const char* path = nullptr;
+  EXPECT_EQ(FindExecutable("prog", candidates, &path), 0);
+  ASSERT_NE(path, nullptr);
+  EXPECT_EQ(std::string(path), (dir_.path() / "b/prog").string());
+  EXPECT_EQ(FindExecutable("none", ExecCandidates("none", PathOf({"a", "b"})), &path), ENOENT);
+  // A name with '/' is taken as it is; execve judges it.
+  EXPECT_EQ(FindExecutable("./x", ExecCandidates("./x", ""), &path), 0);
+  EXPECT_STREQ(path, "./x");
+}
+
 }  // namespace
 }  // namespace berth::runner
