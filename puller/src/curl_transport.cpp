@@ -5,26 +5,25 @@
 // reads http_proxy / https_proxy / all_proxy / no_proxy from the environment itself; NO_PROXY
 // is looked up in both cases and passed explicitly because libcurl only reads the lower-case
 // form.
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "berth/puller/http_transport.hpp"
+#include "curl_api.hpp"
 
 namespace berth::puller {
 
 std::string HttpRequest::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        })) {
       return v;
     }
   }
@@ -284,9 +283,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, Writer* bod
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
   if (ex.sink_error) return *std::move(ex.sink_error);
   if (ex.too_large) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "read " + request.url + ": response body exceeds " +
-                         std::to_string(request.max_body) + " bytes");
+    return MakeError(ErrorCode::kInvalidArgument, "read " + request.url +
+                                                      ": response body exceeds " +
+                                                      std::to_string(request.max_body) + " bytes");
   }
   if (rc != CURLE_OK) return CurlError(c, request, rc, detail);
   long status = 0;

@@ -1,7 +1,6 @@
 // RegistryClient request machinery (auth, redirects, retries) and manifest calls.
 #include "berth/puller/registry_client.hpp"
 
-#include <curl/curl.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <thread>
 
 #include "berth/store/oci.hpp"
+#include "curl_api.hpp"
 #include "registry_errors.hpp"
 
 namespace berth::puller {

@@ -6,15 +6,13 @@
 // filesystem work relative to the destination fd on the calling thread.
 #include "berth/store/layer_unpack.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "archive_api.hpp"
 #include "berth/base/strings.hpp"
 #include "in_root.hpp"
 #include "read_ahead.hpp"

@@ -1,7 +1,5 @@
 #include "tar_stream.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "archive_api.hpp"
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
 #include "berth/base/unique_fd.hpp"

@@ -31,6 +31,7 @@ std::string ReadFor(int fd, int ms) {
 TEST(ConsoleTest, ChildGetsANewControllingTerminalAndBerthItsMaster) {
   auto pair = MakeConsoleSocketPair();
   ASSERT_TRUE(pair);
+  std::fflush(stdout);  // or the child writes gtest's buffered lines to the pty too
   pid_t pid = ::fork();
   if (pid == 0) {
     struct winsize ws = {12, 34, 0, 0};
