@@ -10,6 +10,7 @@
 #include "berth/base/fs.hpp"
 #include "berth/base/io.hpp"
 #include "berth/base/strings.hpp"
+#include "berth/runner/container_files.hpp"
 #include "berth/runner/container_store.hpp"
 #include "berth/runner/image_config_change.hpp"
 #include "berth/store/layer_commit.hpp"
@@ -86,9 +87,10 @@ Result<store::CommitStats> CommitUpperDir(store::Store& s, const fs::path& upper
   BERTH_ASSIGN_OR_RETURN(UniqueFd upper_fd, Open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
   BERTH_ASSIGN_OR_RETURN(store::StagedFile staged, store::StagedFile::Create(s.tmp_dir()));
   FdWriter out(staged.fd());
-  BERTH_ASSIGN_OR_RETURN(
-      store::CommitStats stats,
-      store::CommitLayer(upper_fd.get(), out, {.compression = store::Compression::kGzip}));
+  BERTH_ASSIGN_OR_RETURN(store::CommitStats stats,
+                         store::CommitLayer(upper_fd.get(), out,
+                                            {.compression = store::Compression::kGzip,
+                                             .exclude = ProvidedFileMountpoints(upper_fd.get())}));
   // The digest was computed over exactly the bytes written to the stage.
   auto committed = staged.Commit(s.blobs().PathOf(stats.digest));
   if (!committed && committed.error().code != ErrorCode::kAlreadyExists) {

@@ -1,5 +1,8 @@
 #include "berth/runner/container_files.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
 
@@ -40,6 +43,18 @@ Result<ContainerFiles> WriteContainerFiles(const std::filesystem::path& dir,
   BERTH_TRY(WriteFileReplace(f.hosts, HostsFile(hostname, name), 0644));
   BERTH_TRY(WriteFileReplace(f.resolv_conf, ResolvConf(host_resolv, network), 0644));
   return f;
+}
+
+std::vector<std::string> ProvidedFileMountpoints(int upper_fd) {
+  std::vector<std::string> out;
+  for (const char* rel : {"etc/hostname", "etc/hosts", "etc/resolv.conf"}) {
+    struct stat st;
+    if (::fstatat(upper_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size == 0) {
+      out.emplace_back(rel);
+    }
+  }
+  return out;
 }
 
 }  // namespace berth::runner

@@ -87,6 +87,13 @@ class TreeCommitter {
   Result<void> ReadLink(int dir_fd, const DirChild& c);
   Result<void> SelectXattrs();
   LayerTarHeader HeaderFor(const struct stat& st, char type) const;
+  bool Excluded(std::string_view name) const {
+    if (options_.exclude.empty()) return false;
+    std::string rel = path_;
+    rel += name;
+    return std::find(options_.exclude.begin(), options_.exclude.end(), rel) !=
+           options_.exclude.end();
+  }
   Result<void> Write(const LayerTarHeader& h);
 
   LayerTarWriter& tar_;
@@ -145,6 +152,7 @@ Result<void> TreeCommitter::ListDir(int dir_fd, std::vector<DirChild>& out) {
       }
       // A tar cannot carry a socket; like tar and buildah, leave it out.
       if (S_ISSOCK(c.st.st_mode)) continue;
+      if (Excluded(c.name)) continue;
       if (!c.whiteout() && name.starts_with(kWhiteoutPrefix)) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "commit " + Quote(path_ + c.name) +

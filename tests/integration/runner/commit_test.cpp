@@ -78,6 +78,20 @@ TEST_F(CommitTest, CommittedImageHasTheContainersChangesAndTheBaseDoesNot) {
   CliResult ls = Berth({"run", "--rm", "localhost/committed:1", "ls", "/"});
   EXPECT_EQ(ls.status, 127) << ls.err;
 
+  // The layer is the container's change, without the mountpoints of /etc/hosts,
+  // /etc/hostname and /etc/resolv.conf berth made in the upper dir (the image has none).
+  std::string layer_list;
+  for (const auto& e : fs::directory_iterator(Root() / "blobs" / "sha256")) {
+    auto listed = RunCommand({"sh", "-c", "tar -tzf \"$1\" 2>/dev/null", "sh", e.path().string()});
+    if (listed && listed->status.ok() && listed->out.find("hello") != std::string::npos) {
+      layer_list = listed->out;
+    }
+  }
+  EXPECT_EQ(layer_list.find("etc/hosts"), std::string::npos) << layer_list;
+  EXPECT_EQ(layer_list.find("etc/hostname"), std::string::npos) << layer_list;
+  EXPECT_EQ(layer_list.find("etc/resolv.conf"), std::string::npos) << layer_list;
+  EXPECT_NE(layer_list.find("bin/.wh.ls"), std::string::npos) << layer_list;
+
   nlohmann::json after = Inspect("localhost/committed:1");
   EXPECT_EQ(after["Id"], id);
   ASSERT_EQ(after["RootFS"]["Layers"].size(), 2u) << after.dump(2);

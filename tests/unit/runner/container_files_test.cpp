@@ -1,6 +1,10 @@
 #include "berth/runner/container_files.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "berth/base/fs.hpp"
+#include "berth/base/temp_dir.hpp"
 
 namespace berth::runner {
 namespace {
@@ -20,6 +24,20 @@ TEST(ContainerFilesTest, ResolvConfDropsLoopbackServersInOwnNetwork) {
   EXPECT_EQ(ResolvConf(host, NetworkMode::kNone),
             "# generated\nnameserver 10.0.0.2\nsearch example.org\noptions edns0\n");
   EXPECT_EQ(ResolvConf(host, NetworkMode::kHost), host);
+}
+
+TEST(ContainerFilesTest, OnlyEmptyFilesAtTheProvidedPathsAreMountpoints) {
+  auto dir = TempDir::Create(std::filesystem::temp_directory_path(), "berth-upper-");
+  ASSERT_TRUE(dir);
+  const auto& up = dir->path();
+  ASSERT_TRUE(MakeDirs(up / "etc"));
+  ASSERT_TRUE(WriteFileAtomic(up / "etc/hosts", "", 0644));
+  ASSERT_TRUE(WriteFileAtomic(up / "etc/resolv.conf", "nameserver 10.0.0.1\n", 0644));
+  ASSERT_TRUE(MakeDirs(up / "etc/hostname"));  // not a file: the image's business
+  ASSERT_TRUE(WriteFileAtomic(up / "etc/other", "", 0644));
+  auto fd = Open(up, O_RDONLY | O_DIRECTORY);
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(ProvidedFileMountpoints(fd->get()), std::vector<std::string>{"etc/hosts"});
 }
 
 }  // namespace

@@ -231,5 +231,24 @@ TEST_F(LayerCommitTest, SourceMustBeADirectory) {
   EXPECT_EQ(r.error().sys_errno, ENOTDIR) << r.error().ToString();
 }
 
+TEST_F(LayerCommitTest, ExcludedPathsAndTheirSubtreesAreLeftOut) {
+  Dir("etc");
+  File("etc/hosts", "");
+  File("etc/hostname", "");
+  File("etc/keep", "k");
+  Dir("cache");
+  File("cache/big", "x");
+  Finish();
+  std::string tar;
+  auto r = Commit(&tar, {.compression = Compression::kNone,
+                         .exclude = {"etc/hosts", "etc/hostname", "cache", "missing"}});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const std::string u = Ids();
+  EXPECT_EQ(ListTar(tar), (std::vector<std::string>{
+                              "etc/ d 0755 " + u + " 1700000000",
+                              "etc/keep f 0644 " + u + " 1700000000 size=1 data=k",
+                          }));
+}
+
 }  // namespace
 }  // namespace berth::store::commit_test

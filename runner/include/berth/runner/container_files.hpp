@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "berth/base/result.hpp"
 #include "berth/runner/container_plan.hpp"
@@ -28,5 +29,13 @@ Result<ContainerFiles> WriteContainerFiles(const std::filesystem::path& dir,
                                            const std::string& hostname, const std::string& name,
                                            NetworkMode network,
                                            const std::filesystem::path& host_resolv_conf);
+
+// The mountpoints the bind mounts of these files left in the container's upper dir
+// (`upper_fd`): an empty regular file at etc/hostname, etc/hosts or etc/resolv.conf exists
+// there only because the image had none and berth created one to mount on (a write in the
+// container goes to the bound file, and the mountpoint cannot be removed while it runs).
+// Paths relative to the upper dir, for store::CommitOptions::exclude. A commit or a build
+// step leaves them out, as buildah does.
+std::vector<std::string> ProvidedFileMountpoints(int upper_fd);
 
 }  // namespace berth::runner

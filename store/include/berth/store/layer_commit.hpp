@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "berth/base/io.hpp"
 #include "berth/base/result.hpp"
@@ -26,6 +27,9 @@ struct CommitOptions {
   int level = -1;  // compressor level; < 0 for the default
   // Clamp every mtime to at most this Unix time (SOURCE_DATE_EPOCH semantics).
   std::optional<int64_t> source_date_epoch;
+  // Entries left out, with everything below them: paths relative to the directory, without
+  // leading or trailing '/' ("etc/hosts").
+  std::vector<std::string> exclude;
 };
 
 struct CommitStats {
