@@ -17,6 +17,13 @@ void RegisterWait(CLI::App& parent, Invocation& inv) {
       int status = 0;
       for (const auto& n : *names) {
         auto rec = containers.Find(n);
+        if (!rec && rec.error().code == ErrorCode::kNotFound) {
+          // Gone with --rm: its exit code is kept for a while.
+          if (auto gone = containers.RemovedExit(n)) {
+            std::printf("%d\n", *gone);
+            continue;
+          }
+        }
         auto code = rec ? runner::WaitContainer(root, *rec) : Result<int>(rec.error());
         if (!code) {
           status = Fail("wait " + n, code.error());

@@ -72,6 +72,7 @@ Result<void> CleanupContainer(const fs::path& store_root, const std::string& id,
   if (!oom) return std::move(oom).error().Context("clean up container " + id.substr(0, 12));
   auto options = RunOptionsFromJson(rec->config_json);
   if (options && options->remove && !rec->restarting) {
+    if (exit_code) (void)containers.RecordRemovedExit(id, *exit_code);
     return RemoveContainer(store_root, *rec, true);
   }
   return Ok();

@@ -46,6 +46,7 @@ Result<ContainerState> AwaitRecordedExit(const ContainerStore& containers,
       if (state.error().code == ErrorCode::kNotFound) {
         ContainerState gone;
         gone.status = ContainerStatus::kExited;
+        gone.exit_code = containers.RemovedExit(rec.id).value_or(0);
         return gone;
       }
       return state;

@@ -270,6 +270,49 @@ Result<void> ContainerStore::Remove(const std::string& id) {
   return RemoveTree(doomed);
 }
 
+namespace {
+
+constexpr int64_t kRemovedExitKeepSeconds = 5 * 60;
+
+}  // namespace
+
+Result<void> ContainerStore::RecordRemovedExit(const std::string& id, int exit_code) {
+  if (!IsId(id)) return MakeError(ErrorCode::kInvalidArgument, "bad container id " + Quote(id));
+  fs::path dir = root_ / "containers" / ".exits";
+  BERTH_TRY(MakeDirs(dir));
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  if (auto names = ListDir(dir)) {
+    for (const auto& n : *names) {
+      struct stat st;
+      fs::path p = dir / n;
+      if (::stat(p.c_str(), &st) == 0 && now.tv_sec - st.st_mtim.tv_sec > kRemovedExitKeepSeconds) {
+        (void)::unlink(p.c_str());
+      }
+    }
+  }
+  return WriteFileReplace(dir / id, std::to_string(exit_code) + "\n", 0600);
+}
+
+std::optional<int> ContainerStore::RemovedExit(std::string_view id_or_prefix) const {
+  if (id_or_prefix.size() < 3 || id_or_prefix.size() > 64 ||
+      id_or_prefix.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto names = ListDir(root_ / "containers" / ".exits");
+  if (!names) return std::nullopt;
+  std::optional<std::string> match;
+  for (const auto& n : *names) {
+    if (!n.starts_with(id_or_prefix) || n.find(".tmp") != std::string::npos) continue;
+    if (match) return std::nullopt;  // ambiguous
+    match = n;
+  }
+  if (!match) return std::nullopt;
+  auto text = ReadFile(root_ / "containers" / ".exits" / *match, 64);
+  if (!text) return std::nullopt;
+  return std::atoi(text->c_str());
+}
+
 std::string GenerateName() {
   static const char* const kAdjectives[] = {"brave",  "calm",   "eager", "fancy", "gentle",
                                             "happy",  "jolly",  "keen",  "lucid", "mellow",

@@ -146,5 +146,23 @@ TEST_F(LifecycleTest, TenContainersStartedAtOnceAllRunAndAreAllCleanedUp) {
   EXPECT_EQ(mounts.find(Root().string()), std::string::npos);
 }
 
+TEST_F(LifecycleTest, FailedCreateLeavesNoAnonymousVolumeAndWaitKeepsARemovedExitCode) {
+  ASSERT_EQ(Berth({"run", "--name", "dup", kBusybox, "true"}).status, 0);
+  std::string volumes_before = BerthOk({"volume", "ls", "-q"});
+  auto taken = Berth({"run", "--name", "dup", "-v", "/data", kBusybox, "true"});
+  EXPECT_EQ(taken.status, 125);
+  EXPECT_NE(OneLineError(taken).find("dup"), std::string::npos);
+  EXPECT_EQ(BerthOk({"volume", "ls", "-q"}), volumes_before);
+  BerthOk({"rm", "dup"});
+  // `wait` on a --rm container that is gone by the time it looks still gives its exit code.
+  auto r =
+      Berth({"run", "-d", "--rm", "--name", "brief", kBusybox, "sh", "-c", "sleep 0.3; exit 9"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(BerthOk({"wait", TrimTrailing(r.out)}), "9\n");
+  for (int i = 0; i < 100 && !ContainerDirs().empty(); ++i) ::usleep(50000);
+  EXPECT_TRUE(ContainerDirs().empty());
+  EXPECT_EQ(BerthOk({"wait", TrimTrailing(r.out)}), "9\n");
+}
+
 }  // namespace
 }  // namespace berth::testing

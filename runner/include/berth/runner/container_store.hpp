@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,13 @@ class ContainerStore {
   Result<void> SaveState(const std::string& id, const ContainerState& state);
   // Deletes the directory (it must be unmounted). Idempotent.
   Result<void> Remove(const std::string& id);
+
+  // The exit codes of containers that went away with --rm, kept for `berth wait` in
+  // containers/.exits/<id> for five minutes (podman keeps them too); older ones are dropped
+  // on the next record.
+  Result<void> RecordRemovedExit(const std::string& id, int exit_code);
+  // By full id or unique id prefix (3+ digits); nullopt when none is kept.
+  std::optional<int> RemovedExit(std::string_view id_or_prefix) const;
 
   fs::path Dir(const std::string& id) const { return root_ / "containers" / id; }
 
