@@ -51,11 +51,13 @@ echo "== running containers from the pulled image"
 step run --rm alpine cat /etc/os-release
 step run --rm -m 64m --pids-limit 50 --hostname demo alpine sh -c \
   'echo "hostname $(hostname), pid $$, $(ls /sys/class/net | wc -l) network interface(s)"'
-step run -d --name ticker alpine sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 1; done'
+# --init: berth-init is PID 1 and passes `stop`'s SIGTERM on, so the shell ends at once (143).
+step run -d --init --name ticker alpine sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 1; done'
 sleep 2
 step exec ticker ps
-if berth logs --help >/dev/null 2>&1; then step logs ticker; else cat "$root/containers/"*/ctr.log; fi
-step stop -t 1 ticker
+step logs ticker
+step stop ticker
+step wait ticker
 step rm ticker
 echo "-- containers left: $(ls "$root/containers" | grep -vc '^\.' || true)"
 
