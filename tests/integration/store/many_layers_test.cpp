@@ -1,5 +1,5 @@
-// An image of 130 layers loads and mounts, and the merged view holds exactly the files the
-// layers leave behind.
+// An image of 130 layers loads, mounts and runs, and the merged view holds exactly the files
+// the layers leave behind.
 //
 // With absolute lowerdir paths the overlay option string outgrows mount(2)'s one page
 // after a few dozen layers; this test proves the store's short layer links (l/<id>,
@@ -53,6 +53,12 @@ Stack MakeStack() {
   Stack s;
   for (int i = 0; i < kLayers; ++i) {
     TarBuilder layer;
+    if (i == 0) {
+      // The bottom layer brings a shell (Debian's static busybox), so the image runs.
+      layer.Dir("bin");
+      layer.File("bin/busybox", FileContent("/bin/busybox"), 0755);
+      layer.Symlink("bin/sh", "busybox");
+    }
     layer.Dir("files");
     std::string name = "files/f" + std::to_string(i);
     layer.File(name, "added by layer " + std::to_string(i) + "\n");
@@ -107,6 +113,12 @@ TEST(ManyLayersTest, Image130LayersLoadsAndMounts) {
     std::error_code ec;
     EXPECT_TRUE(fs::is_empty(merged, ec) || !fs::exists(merged))
         << merged << " still shows files after unmount";
+    // A container runs on all 130 layers and sees the same files.
+    std::string seen =
+        Berth(store, {"run", "--rm", "localhost/many-layers:130", "/bin/sh", "-c",
+                      "cat /files/shared; cd /files && echo f* | /bin/busybox wc -w"});
+    size_t files = stack.expected.size() - 1;  // all but files/shared match f*
+    EXPECT_EQ(seen, stack.expected.at("files/shared") + std::to_string(files) + "\n");
   });
 }
 
