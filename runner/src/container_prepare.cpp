@@ -169,6 +169,11 @@ Result<PreparedContainer> PrepareContainer(const fs::path& store_root, const Con
   fs::path merged = dir / "merged";
   BERTH_ASSIGN_OR_RETURN(store::MountSpec spec,
                          store->ImageMountSpec(view, merged, dir / "upper", dir / "work"));
+  // A --rm container's writes die with it: `volatile` spares the sync of the whole upper
+  // filesystem at unmount and makes fsync in the container free (podman does the same for
+  // --rm containers). A crash leaves an upper dir overlay refuses to mount again, which only
+  // a --rm container, removed by then, could need.
+  if (o.remove) spec.data += ",volatile";
   BERTH_ASSIGN_OR_RETURN(p.rootfs, ApplyMount(spec));
 
   PlanInput in;
