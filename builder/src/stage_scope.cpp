@@ -23,6 +23,7 @@ void StageScope::StartFromScratch() { StartFromImage({}); }
 
 void StageScope::StartFromStage(const StageScope& base) {
   env_ = base.env_;
+  args_declared_ = base.args_declared_;
   workdir_ = base.workdir_;
   shell_ = base.shell_;
 }

@@ -2,8 +2,10 @@
 // or the base stage's, then ENV), the ARGs declared in the stage, the WORKDIR, the SHELL and
 // the ONBUILD instructions that a stage built FROM this one will run. Variable lookup follows
 // Docker: ENV first (it wins over an ARG of the same name), then the stage's ARGs with a
-// value, then proxy build args (usable undeclared). ARGs do not pass to stages built FROM this
-// one; the rest does. Single-threaded.
+// value, then proxy build args (usable undeclared). A stage built FROM this one inherits all
+// but the ONBUILD list, its ARGs included (Docker's reference since BuildKit PR #5381: "An ARG
+// variable declared inside a build stage is automatically inherited by other stages based on
+// that stage"). Single-threaded.
 #pragma once
 
 #include <memory>
@@ -33,8 +35,8 @@ class StageScope {
   void StartFromImage(const store::ContainerConfig& config);
   // Starts from nothing (scratch): PATH defaulted, WORKDIR "/", the default shell.
   void StartFromScratch();
-  // Starts from the final state of the stage `base`: its env, WORKDIR and SHELL, but not its
-  // ARGs or ONBUILD list.
+  // Starts from the final state of the stage `base`: its env, ARGs, WORKDIR and SHELL, but not
+  // its ONBUILD list.
   void StartFromStage(const StageScope& base);
 
   // The value `name` has for expansion, or nullopt.

@@ -85,7 +85,8 @@ struct Step {
   bool from_onbuild = false;  // an ONBUILD trigger of the base, run before the stage's own steps
 
   // The instruction's flags with Docker's expansion applied to their values (COPY --chown,
-  // --chmod, --exclude, ADD --checksum, RUN --mount; COPY --from with the global ARGs).
+  // --chmod, --exclude, ADD --checksum, RUN --mount; COPY --from and --mount's from= with the
+  // global ARGs only, as they name stages).
   std::vector<Flag> flags;
 
   // The expanded arguments; which are set depends on the kind:

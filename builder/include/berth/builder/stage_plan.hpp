@@ -7,8 +7,9 @@
 //   in COPY --from / RUN --mount from=, as buildah allows); inside a stage only after a
 //   re-declaration "ARG NAME", which takes the global value unless a --build-arg is given.
 // - An ARG's value: the --build-arg if given, else its default (expanded in the stage's scope),
-//   else the global ARG of that name, else none. ARGs are scoped to their stage and are not in
-//   the image config; ENV of the same name wins over an ARG.
+//   else the global ARG of that name, else none. An ARG is visible in its stage from its
+//   declaration on, and in stages built FROM that stage (the current reference), not elsewhere;
+//   it is not in the image config; ENV of the same name wins over an ARG.
 // - Predefined ARGs: the proxies (HTTP_PROXY, HTTPS_PROXY, FTP_PROXY, NO_PROXY, ALL_PROXY and
 //   their lower-case forms) are usable without declaration when given with --build-arg and are
 //   left out of history and cache text unless declared; TARGETPLATFORM, TARGETOS, TARGETARCH,
@@ -64,11 +65,12 @@ struct PlanOptions {
 };
 
 struct StagePlan {
-  int index = 0;            // the stage's position in the file, from 0
-  std::string name;         // the "AS" name, lower case; "" when unnamed
-  Instruction from;         // the FROM instruction as written
-  SourceRef base;           // kScratch, kStage or kImage (never kContext)
-  std::string platform;     // FROM --platform after expansion; "" when not given
+  int index = 0;     // the stage's position in the file, from 0
+  std::string name;  // the "AS" name, lower case; "" when unnamed
+  Instruction from;  // the FROM instruction as written
+  SourceRef base;    // kScratch, kStage or kImage (never kContext)
+  // FROM --platform after expansion, else the base stage's; "" for the build's target platform.
+  std::string platform;
   std::vector<Step> steps;  // ONBUILD triggers of the base first, then the stage's instructions
 };
 
