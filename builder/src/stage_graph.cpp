@@ -127,7 +127,8 @@ Result<std::string> ExpandSourceName(const Instruction& in, std::string_view tex
                                      std::string_view verb, ArgExpander& expander,
                                      const VarLookup& globals) {
   return expander.Required(in, text, globals,
-                           verb == "mount" ? "empty from= value in --mount" : "empty --from value");
+                           verb == "mount" ? "from= in --mount is empty after expanding global ARGs"
+                                           : "--from is empty after expanding global ARGs");
 }
 
 Result<SourceRef> ResolveSourceName(const StageGraph& graph, int current, const Instruction& in,

@@ -249,8 +249,9 @@ TEST(StagePlanStagesTest, StageErrorsNameFileAndLine) {
       // Stage references are checked in stages the target does not need, too (as BuildKit).
       {"FROM a AS unneeded\nCOPY --from=7 a b\nFROM b\n",
        "Containerfile:2: invalid stage index 7: COPY --from=7 a b"},
-      {"FROM a\nCOPY --from=$NONE a b\n",
-       "Containerfile:2: empty --from value (no value for NONE): COPY --from=$NONE a b"},
+      {"FROM a\nARG NONE=stage-args-do-not-count\nCOPY --from=$NONE a b\n",
+       "Containerfile:3: --from is empty after expanding global ARGs (no value for NONE): "
+       "COPY --from=$NONE a b"},
   };
   for (const Case& c : cases) EXPECT_EQ(PlanError(c.text), c.want) << c.text;
   EXPECT_EQ(PlanError("FROM a AS one\n", Options({}, "two")),
