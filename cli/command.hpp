@@ -64,6 +64,7 @@ void RegisterRun(CLI::App& parent, Invocation& inv);
 void RegisterStart(CLI::App& parent, Invocation& inv);
 void RegisterExec(CLI::App& parent, Invocation& inv);
 void RegisterStop(CLI::App& parent, Invocation& inv);
+void RegisterBuild(CLI::App& parent, Invocation& inv);
 void RegisterRestart(CLI::App& parent, Invocation& inv);
 void RegisterKill(CLI::App& parent, Invocation& inv);
 void RegisterWait(CLI::App& parent, Invocation& inv);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   berth::cli::RegisterStart(app, inv);
   berth::cli::RegisterExec(app, inv);
   berth::cli::RegisterStop(app, inv);
+  berth::cli::RegisterBuild(app, inv);
   berth::cli::RegisterRestart(app, inv);
   berth::cli::RegisterKill(app, inv);
   berth::cli::RegisterWait(app, inv);

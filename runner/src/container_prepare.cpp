@@ -23,25 +23,12 @@
 #include "berth/runner/overlay_mount.hpp"
 #include "berth/runner/volume_store.hpp"
 #include "berth/store/store.hpp"
-#include "in_root.hpp"
+#include "berth/runner/in_root.hpp"
 
 namespace berth::runner {
 
 namespace {
 
-// The overlay and everything the container mounts stay in a mount namespace of this
-// process: when it and the container end, however they end, the kernel takes them down.
-Result<void> EnterPrivateMountNamespace() {
-  if (::unshare(CLONE_NEWNS) < 0) {
-    Error e = SysError("unshare mount namespace", errno);
-    if (errno == EPERM) e.hint = "running containers needs root";
-    return e;
-  }
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
-    return SysError("make mounts private", errno);
-  }
-  return Ok();
-}
 
 unsigned long FlagsOf(const MountRequest& m) {
   unsigned long f = m.read_only ? MS_RDONLY : 0;

@@ -24,7 +24,7 @@
 
 #include "berth/runner/exec_path.hpp"
 #include "console.hpp"
-#include "in_root.hpp"
+#include "berth/runner/in_root.hpp"
 
 namespace berth::runner {
 

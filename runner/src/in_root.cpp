@@ -1,4 +1,4 @@
-#include "in_root.hpp"
+#include "berth/runner/in_root.hpp"
 
 #include <fcntl.h>
 #include <limits.h>

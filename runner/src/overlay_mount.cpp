@@ -30,6 +30,18 @@ Error MountError(const store::MountSpec& spec, int err) {
 
 }  // namespace
 
+Result<void> EnterPrivateMountNamespace() {
+  if (::unshare(CLONE_NEWNS) < 0) {
+    Error e = SysError("unshare mount namespace", errno);
+    if (errno == EPERM) e.hint = "running containers needs root";
+    return e;
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+    return SysError("make mounts private", errno);
+  }
+  return Ok();
+}
+
 Result<ScopedMount> ApplyMount(const store::MountSpec& spec) {
   int err = 0;
   auto do_mount = [&] {

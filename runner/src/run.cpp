@@ -16,9 +16,11 @@
 
 namespace berth::runner {
 
-Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* failure_exit_code) {
+Result<int> RunContainer(const fs::path& store_root, const RunOptions& o, int* failure_exit_code,
+                         ContainerRecord* created) {
   if (failure_exit_code) *failure_exit_code = 125;
   BERTH_ASSIGN_OR_RETURN(ContainerRecord rec, CreateContainer(store_root, o));
+  if (created) *created = rec;
   ContainerStore containers(store_root);
   auto prepared = PrepareContainer(store_root, rec, o.warn);
   if (!prepared) {

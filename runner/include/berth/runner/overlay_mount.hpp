@@ -17,6 +17,11 @@ namespace berth::runner {
 
 namespace fs = std::filesystem;
 
+// Moves the calling process (single-threaded) into a new mount namespace in which every mount
+// is private: what it mounts from then on stays in that namespace, and the kernel takes it
+// down when the process (and any container started from it) ends, however it ends.
+Result<void> EnterPrivateMountNamespace();
+
 // Mounts `spec`; the returned guard unmounts unless released. Errors carry hints for the
 // errnos that mislead (EINVAL from overlay on overlay, ENOSPC for the mount limit).
 Result<ScopedMount> ApplyMount(const store::MountSpec& spec);

@@ -37,8 +37,10 @@ Result<ContainerRecord> CreateContainer(const fs::path& store_root, RunOptions o
 // Creates and runs the container in the foreground and returns its exit code: its own
 // status, or 128 + N when signal N killed it. On failure `*failure_exit_code` says 125
 // (berth failed), 126 (the command cannot be run) or 127 (the command was not found).
+// With `created`, the container's record is stored there as soon as it exists (the builder
+// commits a step container's upper dir after it ran).
 Result<int> RunContainer(const fs::path& store_root, const RunOptions& options,
-                         int* failure_exit_code);
+                         int* failure_exit_code, ContainerRecord* created = nullptr);
 
 // Where the detached machinery lives: the berth binary (for internal-launch and
 // internal-cleanup) and berth-monitor.

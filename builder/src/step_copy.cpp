@@ -1,0 +1,209 @@
+#include "step_copy.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+
+#include "berth/base/fs.hpp"
+#include "berth/base/strings.hpp"
+#include "berth/builder/content_hash.hpp"
+#include "berth/builder/copy_destination.hpp"
+#include "berth/runner/exec_user.hpp"
+#include "root_writer.hpp"
+#include "step_layer.hpp"
+
+namespace berth::builder {
+
+namespace {
+
+std::string Keyword(const Step& step) { return std::string(StepKindName(step.kind)); }
+
+// The source arguments: every word but the destination.
+std::vector<std::string> SourceWords(const Step& step) {
+  if (step.words.empty()) return {};
+  return {step.words.begin(), step.words.end() - 1};
+}
+
+bool IsUrl(const std::string& s) {
+  return s.starts_with("http://") || s.starts_with("https://") || s.starts_with("git@");
+}
+
+Result<store::ImageRecord> FromImage(BuildSession& s, const Step& step) {
+  if (step.from.kind == SourceRef::Kind::kStage) {
+    auto it = s.stages.find(step.from.stage);
+    if (it == s.stages.end()) {
+      return InstructionError(s.file, step.instruction, "stage " + std::to_string(step.from.stage) +
+                                                            " was not built");
+    }
+    return it->second;
+  }
+  return s.options->ensure_image(step.from.image, "");
+}
+
+// --chown=user[:group] resolved in the destination root; a user alone means gid = uid.
+Result<CopyAttrs> AttrsFor(BuildSession& s, const Step& step, int root_fd) {
+  CopyAttrs a;
+  for (const Flag& e : step.flags) {
+    if (e.name != "chown" || e.value.empty()) continue;
+    auto user = runner::ResolveExecUserInRoot(e.value, root_fd);
+    if (!user) return InstructionError(s.file, step.instruction, user.error().message);
+    a.uid = user->uid;
+    a.gid = e.value.find(':') == std::string::npos ? user->uid : user->gid;
+  }
+  for (const Flag& e : step.flags) {
+    if (e.name != "chmod") continue;
+    char* end = nullptr;
+    unsigned long mode = std::strtoul(e.value.c_str(), &end, 8);
+    if (e.value.empty() || *end != '\0' || mode > 07777) {
+      return InstructionError(s.file, step.instruction, "invalid --chmod " + Quote(e.value));
+    }
+    a.mode = static_cast<mode_t>(mode);
+  }
+  return a;
+}
+
+Result<void> CopyEntry(int src_fd, const std::string& src_path, EntryType type,
+                       const std::string& dst, const CopyAttrs& attrs, RootWriter& w) {
+  int flags = type == EntryType::kSymlink ? O_PATH | O_NOFOLLOW : O_RDONLY;
+  BERTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenContextPath(src_fd, src_path, flags));
+  struct stat st;
+  if (::fstat(fd.get(), &st) < 0) return SysError("stat " + Quote(src_path), errno);
+  switch (type) {
+    case EntryType::kRegular:
+      return w.WriteFile(fd.get(), st, dst, attrs);
+    case EntryType::kDirectory:
+      return w.Directory(st, dst, attrs);
+    case EntryType::kSymlink: {
+      char target[PATH_MAX];
+      ssize_t n = ::readlinkat(fd.get(), "", target, sizeof target - 1);
+      if (n < 0) return SysError("read link " + Quote(src_path), errno);
+      return w.Symlink(std::string(target, static_cast<size_t>(n)), dst, attrs);
+    }
+    case EntryType::kOther:
+      break;
+  }
+  return MakeError(ErrorCode::kUnsupported, "copy " + Quote(src_path) + ": not a file, directory or symlink");
+}
+
+std::string Join(const std::string& dir, const std::string& rel) {
+  return dir == "/" ? "/" + rel : dir + "/" + rel;
+}
+
+// Copies one matched source to its target.
+Result<void> CopySource(const PreparedCopy& c, const ContextSource& m, const CopyDestination& dest,
+                        const CopyAttrs& attrs, RootWriter& w) {
+  bool is_dir = m.type == EntryType::kDirectory;
+  CopyTarget t = CopyTargetFor(dest, m.path, is_dir);
+  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir));
+  if (!is_dir) {
+    std::string path = t.path;
+    if (!t.path_if_directory_exists.empty() && w.IsDirectory(t.path)) {
+      path = t.path_if_directory_exists;
+    }
+    return CopyEntry(c.source_fd, m.resolved, m.type, path, attrs, w);
+  }
+  BERTH_TRY(w.MakeDirs(t.path));
+  BERTH_ASSIGN_OR_RETURN(std::vector<ContextTreeEntry> tree,
+                         ListContextTree(c.source_fd, m.resolved, c.rules));
+  for (const ContextTreeEntry& e : tree) {
+    BERTH_TRY(CopyEntry(c.source_fd, e.path, e.type, Join(t.path, e.rel), attrs, w));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<PreparedCopy> PrepareCopy(BuildSession& s, const Step& step) {
+  PreparedCopy c;
+  std::vector<std::string> sources = SourceWords(step);
+  for (const auto& src : sources) {
+    if (IsUrl(src)) {
+      return InstructionError(s.file, step.instruction,
+                              "remote sources are not supported (" + src +
+                                  "); download them with RUN, or into the context first");
+    }
+  }
+  if (step.from.kind == SourceRef::Kind::kContext) {
+    c.source_fd = s.context_fd.get();
+    c.rules = s.rules;
+  } else {
+    auto image = FromImage(s, step);
+    if (!image) return std::move(image).error();
+    BERTH_ASSIGN_OR_RETURN(c.from, MountForStep(s, *image, false));
+    c.source_fd = c.from->root.get();
+    c.content_key = "from " + image->config.String() + "\n";
+  }
+  if (!sources.empty()) {
+    auto matched = ResolveContextSources(c.source_fd, sources, c.rules, Keyword(step));
+    if (!matched) return InstructionError(s.file, step.instruction, matched.error().message);
+    c.matched = std::move(*matched);
+  }
+  if (step.from.kind == SourceRef::Kind::kContext) {
+    auto hash = HashContextSources(c.source_fd, c.matched, c.rules);
+    if (!hash) return InstructionError(s.file, step.instruction, hash.error().message);
+    c.content_key = *hash;
+  }
+  for (const auto& m : c.matched) c.content_key += "\n" + m.path;
+  std::string kind = c.matched.size() + step.heredocs.size() != 1
+                         ? "multi"
+                         : (!c.matched.empty() && c.matched[0].type == EntryType::kDirectory ? "dir"
+                                                                                             : "file");
+  c.summary = kind + ":" + store::Digest::Of(c.content_key).hex();
+  return c;
+}
+
+std::string CopyCreatedBy(const Step& step, const PreparedCopy& copy) {
+  std::string dest = step.words.empty() ? "" : step.words.back();
+  std::string flags;
+  for (const Flag& f : step.flags) {
+    if (f.name == "chown" || f.name == "chmod" || f.name == "from") {
+      flags += "--" + f.name + "=" + f.value + " ";
+    }
+  }
+  return "/bin/sh -c #(nop) " + Keyword(step) + " " + flags + copy.summary + " in " + dest + " ";
+}
+
+Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
+                          const ImageState& state) {
+  BERTH_ASSIGN_OR_RETURN(StepMount m, MountForStep(s, *state.record, true));
+  auto fail = [&](const Error& e) { return InstructionError(s.file, step.instruction, e.message); };
+  BERTH_ASSIGN_OR_RETURN(UniqueFd root, Open(m.dir / "merged", O_RDONLY | O_DIRECTORY));
+  auto attrs = AttrsFor(s, step, root.get());
+  if (!attrs) return std::move(attrs).error();
+  CopyDestinationRequest req;
+  req.instruction = Keyword(step);
+  req.sources = SourceWords(step);
+  for (const auto& h : step.heredocs) req.sources.push_back("<<" + h.name);
+  req.dest = step.words.empty() ? "" : step.words.back();
+  req.workdir = state.config.config.working_dir.empty() ? "/" : state.config.config.working_dir;
+  req.matched_count = c.matched.size() + step.heredocs.size();
+  auto dest = ResolveCopyDestination(req);
+  if (!dest) return fail(dest.error());
+  RootWriter w(root.get());
+  for (const ContextSource& src : c.matched) {
+    if (auto r = CopySource(c, src, *dest, *attrs, w); !r) return fail(r.error());
+  }
+  for (const Heredoc& h : step.heredocs) {
+    CopyTarget t = CopyTargetFor(*dest, h.name, false);
+    if (!t.create_dir.empty()) {
+      if (auto r = w.MakeDirs(t.create_dir); !r) return fail(r.error());
+    }
+    std::string path = t.path;
+    if (!t.path_if_directory_exists.empty() && w.IsDirectory(path)) path = t.path_if_directory_exists;
+    if (auto r = w.WriteData(h.content, path, *attrs); !r) return fail(r.error());
+  }
+  root.Reset();
+  std::filesystem::path upper = m.upper();
+  // Unmount first: the upper dir is read as a plain directory.
+  std::filesystem::path target = m.mount.Release();
+  if (::umount2(target.c_str(), 0) < 0) return SysError("unmount " + target.string(), errno);
+  m.root.Reset();
+  auto layer = CommitUpperLayer(*s.store, upper, s.options->timestamp);
+  (void)RemoveTree(m.dir);
+  return layer;
+}
+
+}  // namespace berth::builder

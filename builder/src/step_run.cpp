@@ -1,0 +1,41 @@
+#include "step_run.hpp"
+
+#include "berth/runner/container_store.hpp"
+#include "berth/runner/run.hpp"
+#include "step_layer.hpp"
+
+namespace berth::builder {
+
+Result<StepLayer> RunStep(BuildSession& s, const Step& step, const ImageState& state) {
+  if (!step.run_script.empty()) {
+    return InstructionError(s.file, step.instruction,
+                            "a RUN heredoc with its own interpreter (#!) is not supported yet");
+  }
+  runner::RunOptions o;
+  o.image = state.record->config.String();
+  o.process.entrypoint = "";  // the image's ENTRYPOINT never wraps a RUN
+  o.process.command = step.argv;
+  o.process.env = step.arg_env;
+  o.network = s.options->network;
+  o.warn = s.options->warn;
+  int failure = 125;
+  runner::ContainerRecord rec;
+  auto code = runner::RunContainer(s.options->store_root, o, &failure, &rec);
+  auto remove = [&] {
+    if (!rec.id.empty()) (void)runner::RemoveContainer(s.options->store_root, rec, true);
+  };
+  if (!code) {
+    remove();
+    return InstructionError(s.file, step.instruction, code.error().message);
+  }
+  if (*code != 0) {
+    remove();
+    return InstructionError(s.file, step.instruction, "exit status " + std::to_string(*code));
+  }
+  runner::ContainerStore containers(s.options->store_root);
+  auto layer = CommitUpperLayer(*s.store, containers.Dir(rec.id) / "upper", s.options->timestamp);
+  remove();
+  return layer;
+}
+
+}  // namespace berth::builder
