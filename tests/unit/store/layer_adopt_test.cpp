@@ -4,6 +4,7 @@
 // and the directories that cannot be adopted are refused without harm.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "berth/base/io.hpp"
@@ -186,6 +187,43 @@ TEST_F(LayerAdoptTest, EqualContentReusesTheLayer) {
   EXPECT_EQ(c->chain_id, ComputeChainId({a->diff_id}));
   EXPECT_NE(c->chain_id, a->chain_id);
   EXPECT_EQ(Count("layers"), 2u);  // the base and this one
+  EXPECT_EQ(Count("l"), 2u);
+  EXPECT_EQ(Count("tmp"), 0u);
+  EXPECT_EQ(Problems(true), "");
+}
+
+// Two processes adopting equal content at once (each with its own Store and shared lock,
+// as two builds would): both succeed, one directory becomes the layer, the other is dropped.
+TEST_F(LayerAdoptTest, ConcurrentAdoptionsOfEqualContentLeaveOneLayer) {
+  fs::path dirs[2] = {MakeUpper("one"), MakeUpper("two")};
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  pid_t pids[2];
+  for (int i = 0; i < 2; ++i) {
+    pids[i] = ::fork();
+    ASSERT_GE(pids[i], 0);
+    if (pids[i] == 0) {
+      ::close(go[1]);
+      auto s = Store::Open(root_);
+      char c;
+      if (!s || ::read(go[0], &c, 1) != 0) ::_exit(1);
+      auto r = AdoptLayer(*s, dirs[i], {base_.diff_id});
+      ::_exit(!r ? 2 : r->reused ? 10 : 11);
+    }
+  }
+  ::close(go[0]);
+  ::close(go[1]);  // both start now
+  int codes[2];
+  for (int i = 0; i < 2; ++i) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pids[i], &status, 0), pids[i]);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    codes[i] = WEXITSTATUS(status);
+  }
+  EXPECT_EQ(codes[0] + codes[1], 21) << codes[0] << " " << codes[1];
+  EXPECT_FALSE(fs::exists(dirs[0]));
+  EXPECT_FALSE(fs::exists(dirs[1]));
+  EXPECT_EQ(Count("layers"), 2u);
   EXPECT_EQ(Count("l"), 2u);
   EXPECT_EQ(Count("tmp"), 0u);
   EXPECT_EQ(Problems(true), "");
