@@ -86,7 +86,7 @@ Result<void> Normalizer::Run(int root_fd) {
   if (!root) return SysError("open layer directory", errno);
   struct stat st;
   if (::fstat(root.get(), &st) < 0) return SysError("stat layer directory", errno);
-  BERTH_TRY(WalkDir(root.get()));
+  BERTH_ASSIGN_OR_RETURN(bool removed, WalkDir(root.get()));
   BERTH_TRY(FixXattrs(XattrTarget::Fd(root.get()), true, true));
   // The root is never in a layer tar: it gets what the unpack's mkdir gives the layer's
   // diff directory. chown first, since it clears setuid/setgid bits.
@@ -97,7 +97,7 @@ Result<void> Normalizer::Run(int root_fd) {
     return SysError("chmod layer directory", errno);
   }
   struct timespec t;
-  if (WantTime(st, &t)) {
+  if (WantTime(st, &t) || removed) {
     const struct timespec times[2] = {t, t};
     if (::futimens(root.get(), times) < 0) return SysError("set times of layer directory", errno);
   }
