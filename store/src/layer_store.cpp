@@ -59,7 +59,9 @@ std::string RandomLinkId() {
 
 LayerStore::LayerStore(fs::path root) : root_(std::move(root)) {}
 
-fs::path LayerStore::DiffDir(const DiffId& id) const { return root_ / "layers" / id.hex() / "diff"; }
+fs::path LayerStore::DiffDir(const DiffId& id) const {
+  return root_ / "layers" / id.hex() / "diff";
+}
 
 bool LayerStore::Has(const DiffId& id) const {
   return ::access((root_ / "layers" / id.hex() / "layer.json").c_str(), F_OK) == 0;
@@ -91,10 +93,20 @@ Result<std::string> LayerStore::MakeLink(const DiffId& id) {
   return MakeError(ErrorCode::kInternal, "create layer link: no free name");
 }
 
-static Result<LayerRecord> FinishLayer(const fs::path& root, StagedDir& staged,
-                                       LayerRecord rec, LayerStore& store) {
-  BERTH_TRY(WriteFileAtomic(staged.path() / "layer.json", RecordToJson(rec)));
+static Result<void> Notify(const AdoptObserver& observe, AdoptStep step) {
+  if (!observe) return Ok();
+  return observe(step);
+}
+
+static Result<LayerRecord> FinishLayer(const fs::path& root, StagedDir& staged, LayerRecord rec,
+                                       LayerStore& store, const AdoptObserver& observe = {}) {
   fs::path link_path = root / "l" / rec.link;
+  auto written = WriteFileAtomic(staged.path() / "layer.json", RecordToJson(rec));
+  if (written) written = Notify(observe, AdoptStep::kRecorded);
+  if (!written) {
+    ::unlink(link_path.c_str());
+    return written.error();
+  }
   auto r = staged.Commit(root / "layers" / rec.diff_id.hex());
   if (!r) {
     ::unlink(link_path.c_str());
@@ -103,6 +115,7 @@ static Result<LayerRecord> FinishLayer(const fs::path& root, StagedDir& staged,
     for (const auto& b : rec.blobs) BERTH_TRY(store.AddBlob(rec.diff_id, b));
     return store.Get(rec.diff_id);
   }
+  BERTH_TRY(Notify(observe, AdoptStep::kLayerStored));
   return rec;
 }
 
@@ -117,7 +130,8 @@ Result<LayerRecord> LayerStore::Unpack(Reader& blob, const Digest& blob_digest,
   if (::mkdir((staged.path() / "diff").c_str(), 0755) < 0) {
     return ctx(SysError("mkdir " + Quote((staged.path() / "diff").string()), errno));
   }
-  BERTH_ASSIGN_OR_RETURN(UniqueFd diff_fd, berth::Open(staged.path() / "diff", O_RDONLY | O_DIRECTORY));
+  BERTH_ASSIGN_OR_RETURN(UniqueFd diff_fd,
+                         berth::Open(staged.path() / "diff", O_RDONLY | O_DIRECTORY));
   auto stats = UnpackLayer(blob, diff_fd.get(), options);
   if (!stats) return ctx(std::move(stats).error());
   if (stats->blob_digest != blob_digest) {
@@ -144,22 +158,35 @@ Result<LayerRecord> LayerStore::Unpack(Reader& blob, const Digest& blob_digest,
 }
 
 Result<LayerRecord> LayerStore::Adopt(const fs::path& dir, const DiffId& id, uint64_t size,
-                                      const Digest& blob) {
+                                      const Digest& blob, const AdoptObserver& observe) {
   if (Has(id)) {
     BERTH_TRY(RemoveTree(dir));
     BERTH_TRY(AddBlob(id, blob));
     return Get(id);
   }
   BERTH_ASSIGN_OR_RETURN(StagedDir staged, StagedDir::Create(root_ / "tmp"));
+  // From this rename on, the directory belongs to the stage: a failure removes it with the
+  // stage, a crash leaves it in tmp/ for garbage collection.
   if (::rename(dir.c_str(), (staged.path() / "diff").c_str()) < 0) {
-    return SysError("move " + Quote(dir.string()) + " into the store", errno);
+    int err = errno;
+    std::string what = "move " + Quote(dir.string()) + " into the store";
+    if (err == EXDEV) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       what + ": it is on another filesystem or mount than the store");
+    }
+    return SysError(what, err);
   }
+  BERTH_TRY(Notify(observe, AdoptStep::kDirStaged));
   LayerRecord rec;
   rec.diff_id = id;
   rec.size = size;
   rec.blobs = {blob};
   BERTH_ASSIGN_OR_RETURN(rec.link, MakeLink(id));
-  return FinishLayer(root_, staged, rec, *this);
+  if (auto r = Notify(observe, AdoptStep::kLinked); !r) {
+    ::unlink((root_ / "l" / rec.link).c_str());
+    return r.error();
+  }
+  return FinishLayer(root_, staged, rec, *this, observe);
 }
 
 Result<void> LayerStore::AddBlob(const DiffId& id, const Digest& blob) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,23 @@
 namespace berth::store {
 
 namespace fs = std::filesystem;
+
+// The points an adoption passes (see layer_adopt.hpp), in order. Each names what has just
+// become true. LayerStore::Adopt reports the last four.
+enum class AdoptStep {
+  kNormalized,   // the directory matches the unpacked form of its own tar (still the caller's)
+  kBlobStaged,   // the layer blob is written and hashed in a stage under tmp/
+  kBlobStored,   // the blob is in blobs/ (durable)
+  kDirStaged,    // the directory was renamed into a stage under tmp/
+  kLinked,       // the short link l/<id> exists (dangling until the layer arrives)
+  kRecorded,     // layer.json is written in the stage
+  kLayerStored,  // the stage was renamed to layers/<hex>/ (durable): the layer exists
+};
+
+// Called at each AdoptStep. An error it returns fails the adoption there, as a failure of
+// the next step would (after kLayerStored the layer stays: it is complete). A test seam for
+// the failure and crash paths, also usable for progress. Empty: not called.
+using AdoptObserver = std::function<Result<void>(AdoptStep)>;
 
 struct LayerRecord {
   DiffId diff_id;
@@ -50,10 +68,16 @@ class LayerStore {
                              const UnpackOptions& options = {});
 
   // Moves an overlay-form directory that the caller built (a container's or build step's
-  // upper dir, on the store's filesystem) into the store as layer `id`. The source is
-  // consumed. If the layer exists, the source is removed and the existing record returned.
+  // upper dir, on the store's filesystem) into the store as layer `id`, by rename: the
+  // directory's inodes become the layer's. The caller vouches that `dir` is the unpacked
+  // form of a tar with diff_id `id` and `size` bytes whose compressed blob is `blob`
+  // (AdoptLayer in layer_adopt.hpp establishes that). If the layer exists, `dir` is removed
+  // and the existing record returned (with `blob` added to it). kInvalidArgument when `dir`
+  // is on another filesystem (rename(2) gives EXDEV); `dir` is then left alone. Once it was
+  // renamed into a stage (AdoptStep::kDirStaged), a failure removes it with the stage; a
+  // crash leaves the stage for the next garbage collection and never a partial layer.
   Result<LayerRecord> Adopt(const fs::path& dir, const DiffId& id, uint64_t size,
-                            const Digest& blob);
+                            const Digest& blob, const AdoptObserver& observe = {});
 
   // Records that `blob` also decompresses to layer `id`.
   Result<void> AddBlob(const DiffId& id, const Digest& blob);

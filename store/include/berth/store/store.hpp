@@ -87,8 +87,10 @@ class Store {
 
   // Registers the image whose manifest blob `manifest` is stored, together with its config
   // and layer blobs: unpacks the layers not yet present (in parallel, checking each diff_id
-  // against the config), then records it under `names` (normalised references). Fails with
-  // kNotFound if a blob is missing. Idempotent.
+  // against the config), then records it under `names` (normalised references). A layer
+  // already present (unpacked for another image, or made by AdoptLayer, layer_adopt.hpp) is
+  // used as it is: its blob is not read and its directory not touched. Fails with kNotFound
+  // if a blob is missing and its layer absent. Idempotent.
   Result<ImageRecord> CommitImage(const Digest& manifest, const std::vector<std::string>& names,
                                   const std::vector<std::string>& repo_digests = {});
 
