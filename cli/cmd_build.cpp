@@ -81,8 +81,8 @@ Result<int64_t> Timestamp(const BuildFlags& f) {
   char* end = nullptr;
   long long v = std::strtoll(env, &end, 10);
   if (*end != '\0' || v < 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "SOURCE_DATE_EPOCH " + std::string(env) +
-                                                      ": not a number of seconds");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "SOURCE_DATE_EPOCH " + std::string(env) + ": not a number of seconds");
   }
   return static_cast<int64_t>(v);
 }
@@ -110,9 +110,9 @@ Result<builder::BuildOptions> Options(const GlobalOptions& g, const BuildFlags& 
                      "use --network host or --network none");
   }
   BERTH_ASSIGN_OR_RETURN(o.timestamp, Timestamp(f));
-  BERTH_ASSIGN_OR_RETURN(o.platform, f.platform.empty() ? Result<store::Platform>(
-                                                              puller::HostPlatform())
-                                                        : puller::ParsePlatform(f.platform));
+  BERTH_ASSIGN_OR_RETURN(o.platform, f.platform.empty()
+                                         ? Result<store::Platform>(puller::HostPlatform())
+                                         : puller::ParsePlatform(f.platform));
   return o;
 }
 
@@ -121,8 +121,9 @@ int Run(const GlobalOptions& g, const BuildFlags& f) {
   if (!options) return Fail("build", options.error());
   builder::BuildOptions& o = *options;
   std::string platform_flag = f.platform;
-  o.ensure_image = [&g, &f, platform_flag](std::string_view ref,
-                                           std::string_view platform) -> Result<store::ImageRecord> {
+  o.ensure_image = [&g, &f, platform_flag](
+                       std::string_view ref,
+                       std::string_view platform) -> Result<store::ImageRecord> {
     BERTH_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(StoreRoot(g)));
     if (!f.pull) {
       if (auto found = store.FindImage(ref)) return *found;
@@ -160,8 +161,10 @@ void RegisterBuild(CLI::App& parent, Invocation& inv) {
   CLI::App* cmd = parent.add_subcommand("build", "Build an image from a Containerfile");
   cmd->add_option("-t,--tag", f->tags, "Name of the image (NAME[:TAG]); repeatable")
       ->allow_extra_args(false);
-  cmd->add_option("-f,--file", f->file, "Containerfile (default: CONTEXT/Containerfile, then Dockerfile; - for stdin)");
-  cmd->add_option("--build-arg", f->build_args, "Build argument K=V (K alone: from the environment)")
+  cmd->add_option("-f,--file", f->file,
+                  "Containerfile (default: CONTEXT/Containerfile, then Dockerfile; - for stdin)");
+  cmd->add_option("--build-arg", f->build_args,
+                  "Build argument K=V (K alone: from the environment)")
       ->allow_extra_args(false);
   cmd->add_option("--target", f->target, "Stage to build (default: the last)");
   cmd->add_flag("--no-cache", f->no_cache, "Build every step, using no cached one");

@@ -18,13 +18,13 @@ struct BuildSession {
   const BuildOptions* options = nullptr;
   store::Store* store = nullptr;
   UniqueFd context_fd;
-  IgnoreRules rules;          // of the context's .containerignore / .dockerignore
-  std::string file;           // the Containerfile's name in messages
-  std::string created;        // RFC 3339 of options->timestamp
+  IgnoreRules rules;    // of the context's .containerignore / .dockerignore
+  std::string file;     // the Containerfile's name in messages
+  std::string created;  // RFC 3339 of options->timestamp
   BuildCache cache{std::filesystem::path()};
-  TempDir work;               // <store>/tmp/build-XXXXXX, on the store's filesystem
+  TempDir work;                              // <store>/tmp/build-XXXXXX, on the store's filesystem
   std::map<int, store::ImageRecord> stages;  // finished stages by index
-  int mounts = 0;             // names the step mount directories under `work`
+  int mounts = 0;                            // names the step mount directories under `work`
 
   void Progress(const std::string& line) const {
     if (options->progress) options->progress(line);

@@ -89,8 +89,8 @@ Result<void> RootWriter::WriteFile(int src, const struct stat& st, const std::st
   std::string name;
   BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Parent(path, &name));
   BERTH_TRY(Clear(dir.get(), name, path));
-  UniqueFd out(
-      ::openat(dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd out(::openat(dir.get(), name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out) return PathError("create", path, errno);
   BERTH_TRY(CopyBytes(src, out.get(), path));
   BERTH_TRY(SetOwnerAndMode(out.get(), attrs, st.st_mode, path));
@@ -104,8 +104,8 @@ Result<void> RootWriter::WriteData(const std::string& data, const std::string& p
   std::string name;
   BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Parent(path, &name));
   BERTH_TRY(Clear(dir.get(), name, path));
-  UniqueFd out(
-      ::openat(dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd out(::openat(dir.get(), name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out) return PathError("create", path, errno);
   const char* p = data.data();
   size_t left = data.size();

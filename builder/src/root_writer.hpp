@@ -45,8 +45,7 @@ class RootWriter {
   // existing directory gets them too.
   Result<void> Directory(const struct stat& st, const std::string& path, const CopyAttrs& attrs);
   // Makes the symlink `path` -> `target`, replacing a file or symlink there.
-  Result<void> Symlink(const std::string& target, const std::string& path,
-                       const CopyAttrs& attrs);
+  Result<void> Symlink(const std::string& target, const std::string& path, const CopyAttrs& attrs);
   // Whether `path` is a directory (symlinks followed inside the root).
   bool IsDirectory(const std::string& path) const;
 

@@ -35,8 +35,8 @@ Result<store::ImageRecord> FromImage(BuildSession& s, const Step& step) {
   if (step.from.kind == SourceRef::Kind::kStage) {
     auto it = s.stages.find(step.from.stage);
     if (it == s.stages.end()) {
-      return InstructionError(s.file, step.instruction, "stage " + std::to_string(step.from.stage) +
-                                                            " was not built");
+      return InstructionError(s.file, step.instruction,
+                              "stage " + std::to_string(step.from.stage) + " was not built");
     }
     return it->second;
   }
@@ -85,7 +85,8 @@ Result<void> CopyEntry(int src_fd, const std::string& src_path, EntryType type,
     case EntryType::kOther:
       break;
   }
-  return MakeError(ErrorCode::kUnsupported, "copy " + Quote(src_path) + ": not a file, directory or symlink");
+  return MakeError(ErrorCode::kUnsupported,
+                   "copy " + Quote(src_path) + ": not a file, directory or symlink");
 }
 
 std::string Join(const std::string& dir, const std::string& rel) {
@@ -147,10 +148,10 @@ Result<PreparedCopy> PrepareCopy(BuildSession& s, const Step& step) {
     c.content_key = *hash;
   }
   for (const auto& m : c.matched) c.content_key += "\n" + m.path;
-  std::string kind = c.matched.size() + step.heredocs.size() != 1
-                         ? "multi"
-                         : (!c.matched.empty() && c.matched[0].type == EntryType::kDirectory ? "dir"
-                                                                                             : "file");
+  std::string kind =
+      c.matched.size() + step.heredocs.size() != 1
+          ? "multi"
+          : (!c.matched.empty() && c.matched[0].type == EntryType::kDirectory ? "dir" : "file");
   c.summary = kind + ":" + store::Digest::Of(c.content_key).hex();
   return c;
 }
@@ -192,16 +193,17 @@ Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
       if (auto r = w.MakeDirs(t.create_dir); !r) return fail(r.error());
     }
     std::string path = t.path;
-    if (!t.path_if_directory_exists.empty() && w.IsDirectory(path)) path = t.path_if_directory_exists;
+    if (!t.path_if_directory_exists.empty() && w.IsDirectory(path))
+      path = t.path_if_directory_exists;
     if (auto r = w.WriteData(h.content, path, *attrs); !r) return fail(r.error());
   }
   root.Reset();
+  m.root.Reset();
   std::filesystem::path upper = m.upper();
   // Unmount first: the upper dir is read as a plain directory.
   std::filesystem::path target = m.mount.Release();
   if (::umount2(target.c_str(), 0) < 0) return SysError("unmount " + target.string(), errno);
-  m.root.Reset();
-  auto layer = CommitUpperLayer(*s.store, upper, s.options->timestamp);
+  auto layer = CommitUpperLayer(*s.store, upper, state.config.diff_ids, s.options->timestamp);
   (void)RemoveTree(m.dir);
   return layer;
 }

@@ -25,7 +25,7 @@ struct StepLayer {
 // What a stage is built on and what each step changes.
 struct ImageState {
   store::ImageConfig config;
-  std::vector<store::Descriptor> layers;  // manifest descriptors, bottom first
+  std::vector<store::Descriptor> layers;     // manifest descriptors, bottom first
   std::optional<store::ImageRecord> record;  // the stored image, once there is one
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "berth/base/result.hpp"
 #include "berth/store/store.hpp"
@@ -10,12 +11,13 @@
 
 namespace berth::builder {
 
-// Writes `upper` (overlay form: whiteouts, opaque dirs) as a gzip layer blob into the store,
-// diff_id and digest computed in the same pass, with every mtime clamped to `timestamp`
-// (Unix seconds) and without the mountpoints berth made for /etc/hosts, /etc/hostname and
-// /etc/resolv.conf. The blob enters the store complete (rename); CommitStep then records it
-// with the step's image.
+// Makes `upper` (overlay form: whiteouts, opaque dirs; on the store's filesystem; nothing
+// mounted on it any more) the step's layer without unpacking anything again: the mountpoints
+// berth made for /etc/hosts, /etc/hostname and /etc/resolv.conf are removed, then
+// store::AdoptLayer writes the gzip blob (diff_id and digest in one pass, mtimes clamped to
+// `timestamp`) and renames the directory into the layer store (layer_adopt.hpp). `parents`
+// are the diff_ids below it. CommitStep then records the layer with the step's image.
 Result<StepLayer> CommitUpperLayer(store::Store& s, const std::filesystem::path& upper,
-                                   int64_t timestamp);
+                                   const std::vector<store::DiffId>& parents, int64_t timestamp);
 
 }  // namespace berth::builder

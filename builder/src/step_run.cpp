@@ -33,7 +33,8 @@ Result<StepLayer> RunStep(BuildSession& s, const Step& step, const ImageState& s
     return InstructionError(s.file, step.instruction, "exit status " + std::to_string(*code));
   }
   runner::ContainerStore containers(s.options->store_root);
-  auto layer = CommitUpperLayer(*s.store, containers.Dir(rec.id) / "upper", s.options->timestamp);
+  auto layer = CommitUpperLayer(*s.store, containers.Dir(rec.id) / "upper", state.config.diff_ids,
+                                s.options->timestamp);
   remove();
   return layer;
 }

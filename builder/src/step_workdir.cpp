@@ -28,7 +28,8 @@ Result<std::optional<StepLayer>> MakeWorkdir(BuildSession& s, const Step& step,
   if (::umount2(target.c_str(), 0) < 0) return SysError("unmount " + target.string(), errno);
   auto entries = ListDir(m.upper());
   if (entries && !entries->empty()) {
-    BERTH_ASSIGN_OR_RETURN(layer, CommitUpperLayer(*s.store, m.upper(), s.options->timestamp));
+    BERTH_ASSIGN_OR_RETURN(
+        layer, CommitUpperLayer(*s.store, m.upper(), state.config.diff_ids, s.options->timestamp));
   }
   (void)RemoveTree(m.dir);
   return layer;

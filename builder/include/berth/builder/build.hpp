@@ -42,17 +42,17 @@ namespace berth::builder {
 
 struct BuildOptions {
   std::filesystem::path store_root;
-  std::filesystem::path context;      // CONTEXT
-  std::string containerfile;          // its text
-  std::string containerfile_name;     // as errors name it ("Containerfile", "-")
-  std::vector<std::string> tags;      // -t, normalised by the store
+  std::filesystem::path context;   // CONTEXT
+  std::string containerfile;       // its text
+  std::string containerfile_name;  // as errors name it ("Containerfile", "-")
+  std::vector<std::string> tags;   // -t, normalised by the store
   std::map<std::string, std::optional<std::string>> build_args;  // nullopt: from the env
-  std::string target;                 // --target
-  bool no_cache = false;              // --no-cache
-  std::map<std::string, std::string> labels;  // --label, on the final image
-  runner::NetworkMode network = runner::NetworkMode::kHost;  // --network for RUN
-  int64_t timestamp = 0;              // Unix seconds (see above)
-  store::Platform platform;           // --platform, else the host's: TARGETPLATFORM, scratch
+  std::string target;                                            // --target
+  bool no_cache = false;                                         // --no-cache
+  std::map<std::string, std::string> labels;                     // --label, on the final image
+  runner::NetworkMode network = runner::NetworkMode::kHost;      // --network for RUN
+  int64_t timestamp = 0;                                         // Unix seconds (see above)
+  store::Platform platform;  // --platform, else the host's: TARGETPLATFORM, scratch
   // The base image `ref` (a FROM or COPY --from reference as written), pulled when missing
   // (or always, with --pull): supplied by the caller, which knows registries.
   std::function<Result<store::ImageRecord>(std::string_view ref, std::string_view platform)>
