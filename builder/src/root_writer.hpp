@@ -25,6 +25,8 @@ struct CopyAttrs {
   uid_t uid = 0;
   gid_t gid = 0;
   std::optional<mode_t> mode;  // permission bits
+  bool chown = false;          // --chown was given
+  bool keep_owner = false;     // the source's owner instead (what ADD extracts from a tar)
 };
 
 class RootWriter {

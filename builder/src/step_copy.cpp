@@ -9,9 +9,11 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
+#include "berth/base/temp_dir.hpp"
 #include "berth/builder/content_hash.hpp"
 #include "berth/builder/copy_destination.hpp"
 #include "berth/runner/exec_user.hpp"
+#include "berth/store/archive_unpack.hpp"
 #include "root_writer.hpp"
 #include "step_layer.hpp"
 
@@ -52,6 +54,7 @@ Result<CopyAttrs> AttrsFor(BuildSession& s, const Step& step, int root_fd) {
     if (!user) return InstructionError(s.file, step.instruction, user.error().message);
     a.uid = user->uid;
     a.gid = e.value.find(':') == std::string::npos ? user->uid : user->gid;
+    a.chown = true;
   }
   for (const Flag& e : step.flags) {
     if (e.name != "chmod") continue;
@@ -66,11 +69,16 @@ Result<CopyAttrs> AttrsFor(BuildSession& s, const Step& step, int root_fd) {
 }
 
 Result<void> CopyEntry(int src_fd, const std::string& src_path, EntryType type,
-                       const std::string& dst, const CopyAttrs& attrs, RootWriter& w) {
+                       const std::string& dst, const CopyAttrs& given, RootWriter& w) {
   int flags = type == EntryType::kSymlink ? O_PATH | O_NOFOLLOW : O_RDONLY;
   BERTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenContextPath(src_fd, src_path, flags));
   struct stat st;
   if (::fstat(fd.get(), &st) < 0) return SysError("stat " + Quote(src_path), errno);
+  CopyAttrs attrs = given;
+  if (attrs.keep_owner) {
+    attrs.uid = st.st_uid;
+    attrs.gid = st.st_gid;
+  }
   switch (type) {
     case EntryType::kRegular:
       return w.WriteFile(fd.get(), st, dst, attrs);
@@ -93,10 +101,36 @@ std::string Join(const std::string& dir, const std::string& rel) {
   return dir == "/" ? "/" + rel : dir + "/" + rel;
 }
 
-// Copies one matched source to its target.
-Result<void> CopySource(const PreparedCopy& c, const ContextSource& m, const CopyDestination& dest,
-                        const CopyAttrs& attrs, RootWriter& w) {
+// ADD of a local tar archive (plain, gzip, bzip2, xz, zstd): its contents go into the
+// destination directory, with the owners the archive gives them unless --chown. It is
+// unpacked into a scratch directory first (with the layer unpacker's defences), then copied.
+Result<void> ExtractArchive(BuildSession& s, int fd, const ContextSource& m,
+                            const CopyDestination& dest, const CopyAttrs& attrs, RootWriter& w) {
+  CopyTarget t = CopyTargetFor(dest, m.path, true);
+  BERTH_ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create(s.work.path(), "archive-"));
+  BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Open(scratch.path(), O_RDONLY | O_DIRECTORY));
+  auto unpacked = store::UnpackArchive(fd, dir.get());
+  if (!unpacked) return std::move(unpacked).error().Context("extract " + m.path);
+  BERTH_TRY(w.MakeDirs(t.path));
+  BERTH_ASSIGN_OR_RETURN(std::vector<ContextTreeEntry> tree, ListContextTree(dir.get(), ".", {}));
+  CopyAttrs a = attrs;
+  a.keep_owner = !attrs.chown;
+  for (const ContextTreeEntry& e : tree) {
+    BERTH_TRY(CopyEntry(dir.get(), e.path, e.type, Join(t.path, e.rel), a, w));
+  }
+  return Ok();
+}
+
+// Copies one matched source to its target; `extract`: ADD, whose local tar archives are
+// unpacked.
+Result<void> CopySource(BuildSession& s, const PreparedCopy& c, const ContextSource& m,
+                        const CopyDestination& dest, const CopyAttrs& attrs, bool extract,
+                        RootWriter& w) {
   bool is_dir = m.type == EntryType::kDirectory;
+  if (extract && m.type == EntryType::kRegular) {
+    BERTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenContextPath(c.source_fd, m.resolved, O_RDONLY));
+    if (store::IsTarArchive(fd.get())) return ExtractArchive(s, fd.get(), m, dest, attrs, w);
+  }
   CopyTarget t = CopyTargetFor(dest, m.path, is_dir);
   if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir));
   if (!is_dir) {
@@ -185,7 +219,8 @@ Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
   if (!dest) return fail(dest.error());
   RootWriter w(root.get());
   for (const ContextSource& src : c.matched) {
-    if (auto r = CopySource(c, src, *dest, *attrs, w); !r) return fail(r.error());
+    bool extract = step.kind == StepKind::kAdd;
+    if (auto r = CopySource(s, c, src, *dest, *attrs, extract, w); !r) return fail(r.error());
   }
   for (const Heredoc& h : step.heredocs) {
     CopyTarget t = CopyTargetFor(*dest, h.name, false);

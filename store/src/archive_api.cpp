@@ -37,6 +37,9 @@
 #undef archive_read_next_header
 #undef archive_read_open
 #undef archive_read_open2
+#undef archive_read_open_fd
+#undef archive_read_support_filter_all
+#undef archive_read_support_format_raw
 #undef archive_read_support_format_empty
 #undef archive_read_support_format_tar
 #undef archive_set_error

@@ -46,6 +46,9 @@
   X(archive_read_next_header)              \
   X(archive_read_open)                     \
   X(archive_read_open2)                    \
+  X(archive_read_open_fd)                  \
+  X(archive_read_support_filter_all)       \
+  X(archive_read_support_format_raw)       \
   X(archive_read_support_format_empty)     \
   X(archive_read_support_format_tar)       \
   X(archive_set_error)                     \
@@ -106,6 +109,9 @@ const ArchiveApi& Archive();
 #define archive_read_next_header (::berth::store::Archive().archive_read_next_header)
 #define archive_read_open (::berth::store::Archive().archive_read_open)
 #define archive_read_open2 (::berth::store::Archive().archive_read_open2)
+#define archive_read_open_fd (::berth::store::Archive().archive_read_open_fd)
+#define archive_read_support_filter_all (::berth::store::Archive().archive_read_support_filter_all)
+#define archive_read_support_format_raw (::berth::store::Archive().archive_read_support_format_raw)
 #define archive_read_support_format_empty \
   (::berth::store::Archive().archive_read_support_format_empty)
 #define archive_read_support_format_tar (::berth::store::Archive().archive_read_support_format_tar)
