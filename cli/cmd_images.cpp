@@ -4,6 +4,7 @@
 #include <set>
 
 #include "berth/base/strings.hpp"
+#include "berth/builder/build.hpp"
 #include "command.hpp"
 #include "image_json.hpp"
 #include "output.hpp"
@@ -64,6 +65,13 @@ int Run(const GlobalOptions& g, const ImagesOptions& o) {
   if (!store) return Fail("images", store.error());
   auto records = store->images().List();
   if (!records) return Fail("images", records.error());
+  if (!o.all) {
+    // Intermediate images of builds (cache entries without a name) only with -a.
+    std::set<std::string> intermediate = builder::IntermediateImages(store->root());
+    std::erase_if(*records, [&](const store::ImageRecord& r) {
+      return r.names.empty() && intermediate.count(r.config.String()) > 0;
+    });
+  }
   std::stable_sort(records->begin(), records->end(),
                    [](const auto& a, const auto& b) { return a.created > b.created; });
   if (o.quiet) {
@@ -103,7 +111,7 @@ void RegisterImages(CLI::App& parent, Invocation& inv, const std::string& name) 
   CLI::App* cmd = parent.add_subcommand(name, "List images in local storage");
   cmd->add_flag("-q,--quiet", opts->quiet, "Show image ids only");
   cmd->add_flag("--no-trunc", opts->no_trunc, "Do not truncate image ids");
-  cmd->add_flag("-a,--all", opts->all, "Show all images (berth keeps no intermediate images)");
+  cmd->add_flag("-a,--all", opts->all, "Show all images, intermediate images of builds too");
   cmd->add_option("--format", opts->format,
                   "json, a Go template ({{.Repository}}:{{.Tag}}) or 'table <template>'");
   cmd->callback([&inv, opts] { inv.action = [&inv, opts] { return Run(inv.global, *opts); }; });

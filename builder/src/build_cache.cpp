@@ -2,6 +2,7 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/base/strings.hpp"
+#include "berth/builder/build.hpp"
 
 namespace berth::builder {
 
@@ -28,6 +29,17 @@ std::optional<store::ImageRecord> BuildCache::Lookup(const store::Store& s,
 Result<void> BuildCache::Record(const std::string& key, const store::ImageRecord& image) const {
   BERTH_TRY(MakeDirs(dir_));
   return WriteFileReplace(dir_ / key, image.config.String() + "\n", 0644);
+}
+
+std::set<std::string> IntermediateImages(const std::filesystem::path& store_root) {
+  std::set<std::string> out;
+  std::filesystem::path dir = store_root / "cache" / "build";
+  auto names = ListDir(dir);
+  if (!names) return out;
+  for (const auto& n : *names) {
+    if (auto text = ReadFile(dir / n, 256)) out.insert(std::string(Trim(*text)));
+  }
+  return out;
 }
 
 }  // namespace berth::builder

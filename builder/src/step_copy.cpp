@@ -42,7 +42,9 @@ Result<store::ImageRecord> FromImage(BuildSession& s, const Step& step) {
     }
     return it->second;
   }
-  return s.options->ensure_image(step.from.image, "");
+  auto image = s.options->ensure_image(step.from.image, "");
+  if (!image) return InstructionError(s.file, step.instruction, image.error().message);
+  return image;
 }
 
 // --chown=user[:group] resolved in the destination root; a user alone means gid = uid.
@@ -233,11 +235,9 @@ Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
     if (auto r = w.WriteData(h.content, path, *attrs); !r) return fail(r.error());
   }
   root.Reset();
-  m.root.Reset();
   std::filesystem::path upper = m.upper();
-  // Unmount first: the upper dir is read as a plain directory.
-  std::filesystem::path target = m.mount.Release();
-  if (::umount2(target.c_str(), 0) < 0) return SysError("unmount " + target.string(), errno);
+  // Unmount first: the upper dir becomes the layer as a plain directory.
+  BERTH_TRY(UnmountStep(m));
   auto layer = CommitUpperLayer(*s.store, upper, state.config.diff_ids, s.options->timestamp);
   (void)RemoveTree(m.dir);
   return layer;

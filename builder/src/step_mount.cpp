@@ -30,12 +30,17 @@ Result<StepMount> MountForStep(BuildSession& s, const store::ImageRecord& image,
   return m;
 }
 
-Result<void> ReleaseStepMount(StepMount& m) {
+Result<void> UnmountStep(StepMount& m) {
   m.root.Reset();
   std::filesystem::path target = m.mount.Release();
-  if (!target.empty() && ::umount2(target.c_str(), 0) < 0) {
-    return SysError("unmount " + target.string(), errno);
-  }
+  if (target.empty() || ::umount2(target.c_str(), 0) == 0) return Ok();
+  Error e = SysError("unmount " + target.string(), errno);
+  (void)::umount2(target.c_str(), MNT_DETACH);
+  return e;
+}
+
+Result<void> ReleaseStepMount(StepMount& m) {
+  BERTH_TRY(UnmountStep(m));
   return RemoveTree(m.dir);
 }
 

@@ -22,6 +22,10 @@ struct StepMount {
 // Mounts `image` under a new directory of the work dir; `writable` adds upper/ and work/.
 Result<StepMount> MountForStep(BuildSession& s, const store::ImageRecord& image, bool writable);
 
+// Unmounts, keeping the directory (its upper dir becomes a layer). A mount that cannot go
+// at once is detached (it goes when the last user does) and the error returned.
+Result<void> UnmountStep(StepMount& m);
+
 // Unmounts and removes the directory (the upper dir, once committed, is no longer needed).
 Result<void> ReleaseStepMount(StepMount& m);
 

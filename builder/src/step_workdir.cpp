@@ -23,9 +23,7 @@ Result<std::optional<StepLayer>> MakeWorkdir(BuildSession& s, const Step& step,
       }
     }
   }
-  std::filesystem::path target = m.mount.Release();
-  m.root.Reset();
-  if (::umount2(target.c_str(), 0) < 0) return SysError("unmount " + target.string(), errno);
+  BERTH_TRY(UnmountStep(m));
   auto entries = ListDir(m.upper());
   if (entries && !entries->empty()) {
     BERTH_ASSIGN_OR_RETURN(

@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,5 +73,9 @@ struct BuildResult {
 // for its failing step, no container and no mount; the images of the steps before it stay as
 // cache entries.
 Result<BuildResult> BuildImage(const BuildOptions& options);
+
+// The ids ("sha256:...") of the images the build cache points at: the intermediate images of
+// earlier builds, which `berth images` shows only with -a, as podman does.
+std::set<std::string> IntermediateImages(const std::filesystem::path& store_root);
 
 }  // namespace berth::builder
