@@ -2,7 +2,8 @@
 # The main job, end to end, as far as berth goes today: install dependencies, build, start
 # the local Docker Hub replica (tests/fixtures/hub, all on 127.0.0.1) and `berth pull alpine`
 # through it as docker.io; run it (in the foreground, then detached with its logs, exec, stop
-# and rm); then make a small image offline from Debian's busybox-static, load
+# and rm); build testdata/demo/Containerfile on it, run the result and push it back to the
+# replica (skopeo reads it there); then make a small image offline from Debian's busybox-static, load
 # it into the store, list, inspect and mount it, save it back out as an OCI archive that
 # oci-image-tool validates, and remove it. Uses its own store (BERTH_DEMO_DIR, default
 # /var/tmp/berth-demo), stops the replica and unmounts what it mounted, even on failure.
@@ -60,6 +61,18 @@ step stop ticker
 step wait ticker
 step rm ticker
 echo "-- containers left: $(ls "$root/containers" | grep -vc '^\.' || true)"
+
+echo "== building an image from testdata/demo/Containerfile on top of the pulled alpine"
+step build -t localhost/demo/hello:1 testdata/demo
+step run --rm localhost/demo/hello:1
+echo "-- again: nothing changed, every step comes from the cache"
+step build -q -t localhost/demo/hello:1 testdata/demo
+step history localhost/demo/hello:1
+echo "== pushing it to the replica (as user $HUB_USER) and reading it back with skopeo"
+step push --creds "$HUB_USER:$HUB_PASS" "${pullflags[@]}" localhost/demo/hello:1 \
+  "docker://$HUB_FRONT/$HUB_USER/hello:1"
+skopeo inspect --cert-dir "$HUB_CERT_DIR" --creds "$HUB_USER:$HUB_PASS" \
+  "docker://$HUB_FRONT/$HUB_USER/hello:1" | jq '{Digest, Env, Labels, Layers: (.Layers | length)}'
 
 echo "== building a busybox image offline (OCI layout) from Debian's busybox-static"
 tests/fixtures/make-busybox-image.sh "$demo/busybox-oci" docker.io/library/busybox:latest
