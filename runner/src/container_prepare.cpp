@@ -158,9 +158,13 @@ Result<PreparedContainer> PrepareContainer(const fs::path& store_root, const Con
                          store->ImageMountSpec(view, merged, dir / "upper", dir / "work"));
   // A --rm container's writes die with it: `volatile` spares the sync of the whole upper
   // filesystem at unmount and makes fsync in the container free (podman does the same for
-  // --rm containers). A crash leaves an upper dir overlay refuses to mount again, which only
-  // a --rm container, removed by then, could need.
-  if (o.remove) spec.data += ",volatile";
+  // --rm containers). Overlay then leaves work/work/incompat/volatile behind and refuses the
+  // next mount while it exists; a --rm container is mounted again only by `berth restart`,
+  // after its own clean unmount, so the marker can go.
+  if (o.remove) {
+    spec.data += ",volatile";
+    BERTH_TRY(RemoveTree(dir / "work" / "work" / "incompat"));
+  }
   BERTH_ASSIGN_OR_RETURN(p.rootfs, ApplyMount(spec));
 
   PlanInput in;
