@@ -3,42 +3,15 @@
 
 #include <cstdio>
 
+#include "history_text.hpp"
+
 namespace berth::builder {
 
 namespace {
 
-// "text" with backslash escapes for quotes, backslashes and control characters.
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+// "text" with backslash escapes for quotes, backslashes and control characters, as Go's
+// %q writes it (history_text.hpp).
+std::string Quoted(std::string_view text) { return GoQuote(text); }
 
 std::string List(const std::vector<std::string>& items) {
   std::string out = "[";

@@ -68,6 +68,16 @@ Result<void> RootWriter::Clear(int dir, const std::string& name, const std::stri
   return Ok();
 }
 
+Result<UniqueFd> RootWriter::NewFile(const std::string& path) {
+  std::string name;
+  BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Parent(path, &name));
+  BERTH_TRY(Clear(dir.get(), name, path));
+  UniqueFd out(::openat(dir.get(), name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out) return PathError("create", path, errno);
+  return out;
+}
+
 Result<void> RootWriter::MakeDirs(const std::string& path) {
   int fd = -1;
   if (int err = runner::MakeDirsInRoot(root_fd_, path.c_str(), false, &fd)) {
@@ -86,12 +96,7 @@ bool RootWriter::IsDirectory(const std::string& path) const {
 
 Result<void> RootWriter::WriteFile(int src, const struct stat& st, const std::string& path,
                                    const CopyAttrs& attrs) {
-  std::string name;
-  BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Parent(path, &name));
-  BERTH_TRY(Clear(dir.get(), name, path));
-  UniqueFd out(::openat(dir.get(), name.c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out) return PathError("create", path, errno);
+  BERTH_ASSIGN_OR_RETURN(UniqueFd out, NewFile(path));
   BERTH_TRY(CopyBytes(src, out.get(), path));
   BERTH_TRY(SetOwnerAndMode(out.get(), attrs, st.st_mode, path));
   struct timespec times[2] = {st.st_atim, st.st_mtim};
@@ -101,12 +106,7 @@ Result<void> RootWriter::WriteFile(int src, const struct stat& st, const std::st
 
 Result<void> RootWriter::WriteData(const std::string& data, const std::string& path,
                                    const CopyAttrs& attrs) {
-  std::string name;
-  BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Parent(path, &name));
-  BERTH_TRY(Clear(dir.get(), name, path));
-  UniqueFd out(::openat(dir.get(), name.c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out) return PathError("create", path, errno);
+  BERTH_ASSIGN_OR_RETURN(UniqueFd out, NewFile(path));
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {

@@ -54,6 +54,8 @@ class RootWriter {
  private:
   // The parent of `path`, opened (created) inside the root, and the last component.
   Result<UniqueFd> Parent(const std::string& path, std::string* name);
+  // A new, empty file at `path` (0600 until its mode is set), replacing a file or symlink.
+  Result<UniqueFd> NewFile(const std::string& path);
   // Removes a non-directory at `name` in `dir` so it can be replaced; EISDIR for a directory.
   Result<void> Clear(int dir, const std::string& name, const std::string& path);
 

@@ -24,17 +24,27 @@ int MountConsole(int slave_fd) noexcept {
   return 0;
 }
 
-}  // namespace
-
-int SendFd(int socket_fd, int fd) noexcept {
+// A one-byte message with room for one SCM_RIGHTS descriptor, for sendmsg and recvmsg.
+struct FdMessage {
   char byte = 'c';
   struct iovec iov = {&byte, 1};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage() {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
+}  // namespace
+
+int SendFd(int socket_fd, int fd) noexcept {
+  FdMessage m;
+  struct msghdr& msg = m.msg;
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -93,14 +103,8 @@ int AttachToNewConsole(int socket_fd, const struct winsize& size, bool console_m
 }
 
 Result<UniqueFd> ReceiveConsole(int socket_fd) {
-  char byte = 0;
-  struct iovec iov = {&byte, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage m;
+  struct msghdr& msg = m.msg;
   ssize_t n;
   while ((n = ::recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
   }
