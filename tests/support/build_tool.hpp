@@ -44,7 +44,8 @@ class BuildTool {
 // The image name a case is built as.
 std::string CaseImageName(const BuildCase& c);
 
-// JSON value as the checks compare it: empty arrays, empty objects and absent are null.
+// JSON value as the checks compare it: absent, "", [] and {} are all null (buildah's
+// Docker-format config writes "User": "", "Cmd": [] where others leave the field out).
 nlohmann::json NormaliseField(const nlohmann::json& value);
 
 // Builds the case (prebuilds first) from `context` (a PrepareContext copy) and checks every

@@ -22,9 +22,9 @@
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "support/berth_build_test.hpp"
 #include "support/berth_build_tool.hpp"
 #include "support/build_tool.hpp"
-#include "support/busybox_store_test.hpp"
 
 namespace berth::testing {
 namespace {
@@ -60,13 +60,11 @@ void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-class BuildCacheTest : public BusyboxStoreTest {
+class BuildCacheTest : public BerthBuildTest {
  protected:
   void SetUp() override {
-    BusyboxStoreTest::SetUp();
+    BerthBuildTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    static const std::string missing = BerthBuildMissing(BERTH_BINARY);
-    if (!missing.empty()) GTEST_SKIP() << missing;
     auto dir = TempDir::Create(fs::temp_directory_path(), "berth-build-cache-");
     ASSERT_TRUE(dir) << dir.error().ToString();
     work_ = std::move(*dir);

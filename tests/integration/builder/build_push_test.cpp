@@ -15,9 +15,9 @@
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "support/berth_build_test.hpp"
 #include "support/berth_build_tool.hpp"
 #include "support/build_tool.hpp"
-#include "support/busybox_store_test.hpp"
 #include "support/hub.hpp"
 
 namespace berth::testing {
@@ -25,15 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class BuildPushTest : public BusyboxStoreTest {
- protected:
-  void SetUp() override {
-    BusyboxStoreTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    static const std::string missing = BerthBuildMissing(BERTH_BINARY);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-  }
-};
+class BuildPushTest : public BerthBuildTest {};
 
 TEST_F(BuildPushTest, SkopeoSeesTheConfigThatWasBuilt) {
   BERTH_REQUIRE_HUB(hub);

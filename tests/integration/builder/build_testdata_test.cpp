@@ -13,25 +13,17 @@
 #include <filesystem>
 
 #include "berth/base/temp_dir.hpp"
+#include "support/berth_build_test.hpp"
 #include "support/berth_build_tool.hpp"
 #include "support/build_case.hpp"
 #include "support/build_tool.hpp"
-#include "support/busybox_store_test.hpp"
 
 namespace berth::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-class BuildTestdataTest : public BusyboxStoreTest, public ::testing::WithParamInterface<BuildCase> {
- protected:
-  void SetUp() override {
-    BusyboxStoreTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    static const std::string missing = BerthBuildMissing(BERTH_BINARY);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-  }
-};
+class BuildTestdataTest : public BerthBuildTest, public ::testing::WithParamInterface<BuildCase> {};
 
 TEST_P(BuildTestdataTest, ExpectHolds) {
   const BuildCase& c = GetParam();

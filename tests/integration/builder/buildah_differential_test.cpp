@@ -10,7 +10,9 @@
 //   - times: file and directory mtimes (RUN writes "now"; --timestamp is tested elsewhere),
 //     the config's created and history (buildah's created_by is "/bin/sh -c #(nop) ..."
 //     with content digests, its comment "FROM <parent id>");
-//   - the label io.buildah.version that buildah adds to every image;
+//   - the label io.buildah.version that buildah adds to every image, and fields buildah's
+//     Docker-format config writes empty ("User": "", "Cmd": []) where berth may leave them
+//     out: absent, "", [] and {} compare equal (NormaliseField);
 //   - what buildah's RUN leaves behind as mount points when the image had none: empty
 //     /etc/hostname, /etc/hosts and /etc/resolv.conf (mode 0755) and an empty /run
 //     (berth leaves out the mount points it made: store CommitOptions.exclude);
@@ -34,11 +36,11 @@
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
+#include "support/berth_build_test.hpp"
 #include "support/berth_build_tool.hpp"
 #include "support/build_case.hpp"
 #include "support/build_tool.hpp"
 #include "support/buildah_build_tool.hpp"
-#include "support/busybox_store_test.hpp"
 #include "support/run_in_child.hpp"
 #include "support/tree_dump.hpp"
 
@@ -87,12 +89,15 @@ std::vector<std::string> TreeDifferences(const Tree& berth, const Tree& buildah)
   return diffs;
 }
 
-class BuildahDifferentialTest : public BusyboxStoreTest,
+class BuildahDifferentialTest : public BerthBuildTest,
                                 public ::testing::WithParamInterface<BuildCase> {
  protected:
   static void SetUpTestSuite() {
-    BusyboxStoreTest::SetUpTestSuite();
-    if (!BuildahUnavailable().empty() || !BusyboxContainersUnavailable().empty()) return;
+    BerthBuildTest::SetUpTestSuite();
+    if (!BuildMissing().empty() || !BuildahUnavailable().empty() ||
+        !BusyboxContainersUnavailable().empty()) {
+      return;
+    }
     auto dir = TempDir::Create(fs::temp_directory_path(), "berth-buildah-diff-");
     ASSERT_TRUE(dir) << dir.error().ToString();
     suite_dir_ = new TempDir(std::move(*dir));
@@ -103,18 +108,16 @@ class BuildahDifferentialTest : public BusyboxStoreTest,
   static void TearDownTestSuite() {
     delete suite_dir_;
     suite_dir_ = nullptr;
-    BusyboxStoreTest::TearDownTestSuite();
+    BerthBuildTest::TearDownTestSuite();
   }
   void SetUp() override {
-    BusyboxStoreTest::SetUp();
+    BerthBuildTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     std::string why = BuildahUnavailable();
     if (!why.empty()) {
       if (RequirePrivileged()) FAIL() << why;
       GTEST_SKIP() << why;
     }
-    static const std::string missing = BerthBuildMissing(BERTH_BINARY);
-    if (!missing.empty()) GTEST_SKIP() << missing;
   }
   static fs::path Layout() { return suite_dir_->path() / "busybox-layout"; }
 
