@@ -11,6 +11,8 @@ packages=(
   libseccomp-dev
   # tests, oracles and the demo image
   skopeo umoci oci-image-tool docker-registry busybox-static jq time
+  # the oracle of the build tests (tests/integration/builder) and of build_bench.sh
+  buildah bzip2 xz-utils
   nginx-light openssl curl tar gzip
   util-linux iproute2 python3
   # podman's seccomp profile (/usr/share/containers/seccomp.json), a parser test input
