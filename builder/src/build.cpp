@@ -94,13 +94,19 @@ Result<void> StageBuilder::Start() {
       state_ = ScratchState(s_.options->platform);
       break;
   }
+  bool changed = !state_.record;
   // As BuildKit: an image without PATH gets the default one, which RUN relies on.
   if (!HasEnv(state_.config.config.env, "PATH")) {
     SetEnv(state_.config.config.env, "PATH", kDefaultPath);
-    BERTH_TRY(RecordImage(*s_.store, state_));
-  } else if (!state_.record) {
-    BERTH_TRY(RecordImage(*s_.store, state_));
+    changed = true;
   }
+  // The base's ONBUILD triggers run in this stage (the planner put them first) and are used
+  // up: the new image does not carry them on, as with Docker.
+  if (!state_.config.config.on_build.empty()) {
+    state_.config.config.on_build.clear();
+    changed = true;
+  }
+  if (changed) BERTH_TRY(RecordImage(*s_.store, state_));
   return Ok();
 }
 

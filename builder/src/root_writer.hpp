@@ -33,10 +33,10 @@ class RootWriter {
  public:
   explicit RootWriter(int root_fd) : root_fd_(root_fd) {}
 
-  // Makes directory `path` (absolute in the root) and its missing parents (0755, root-owned,
-  // as Docker creates them). An existing directory, or a symlink to one inside the root, is
-  // fine.
-  Result<void> MakeDirs(const std::string& path);
+  // Makes directory `path` (absolute in the root) and its missing parents, 0755 and owned by
+  // the attrs' owner (root unless --chown, as Docker creates them). An existing directory, or
+  // a symlink to one inside the root, is left as it is.
+  Result<void> MakeDirs(const std::string& path, const CopyAttrs& attrs = {});
   // Writes the regular file read from `src` (with `st` its stat) at `path`, replacing a file or
   // symlink there; mode from `st` unless attrs.mode, mtime from `st`.
   Result<void> WriteFile(int src, const struct stat& st, const std::string& path,

@@ -113,7 +113,7 @@ Result<void> ExtractArchive(BuildSession& s, int fd, const ContextSource& m,
   BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Open(scratch.path(), O_RDONLY | O_DIRECTORY));
   auto unpacked = store::UnpackArchive(fd, dir.get());
   if (!unpacked) return std::move(unpacked).error().Context("extract " + m.path);
-  BERTH_TRY(w.MakeDirs(t.path));
+  BERTH_TRY(w.MakeDirs(t.path, attrs));
   BERTH_ASSIGN_OR_RETURN(std::vector<ContextTreeEntry> tree, ListContextTree(dir.get(), ".", {}));
   CopyAttrs a = attrs;
   a.keep_owner = !attrs.chown;
@@ -134,7 +134,7 @@ Result<void> CopySource(BuildSession& s, const PreparedCopy& c, const ContextSou
     if (store::IsTarArchive(fd.get())) return ExtractArchive(s, fd.get(), m, dest, attrs, w);
   }
   CopyTarget t = CopyTargetFor(dest, m.path, is_dir);
-  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir));
+  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir, attrs));
   if (!is_dir) {
     std::string path = t.path;
     if (!t.path_if_directory_exists.empty() && w.IsDirectory(t.path)) {
@@ -142,7 +142,7 @@ Result<void> CopySource(BuildSession& s, const PreparedCopy& c, const ContextSou
     }
     return CopyEntry(c.source_fd, m.resolved, m.type, path, attrs, w);
   }
-  BERTH_TRY(w.MakeDirs(t.path));
+  BERTH_TRY(w.MakeDirs(t.path, attrs));
   BERTH_ASSIGN_OR_RETURN(std::vector<ContextTreeEntry> tree,
                          ListContextTree(c.source_fd, m.resolved, c.rules));
   for (const ContextTreeEntry& e : tree) {
@@ -227,7 +227,7 @@ Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
   for (const Heredoc& h : step.heredocs) {
     CopyTarget t = CopyTargetFor(*dest, h.name, false);
     if (!t.create_dir.empty()) {
-      if (auto r = w.MakeDirs(t.create_dir); !r) return fail(r.error());
+      if (auto r = w.MakeDirs(t.create_dir, *attrs); !r) return fail(r.error());
     }
     std::string path = t.path;
     if (!t.path_if_directory_exists.empty() && w.IsDirectory(path))

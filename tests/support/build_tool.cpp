@@ -73,9 +73,9 @@ std::string CaseImageName(const BuildCase& c) {
 }
 
 nlohmann::json NormaliseField(const nlohmann::json& value) {
-  if ((value.is_array() || value.is_object() || value.is_string()) && value.empty()) {
-    return nullptr;
-  }
+  // json::empty() is false for every string, "" included.
+  bool empty_string = value.is_string() && value.get_ref<const std::string&>().empty();
+  if (empty_string || ((value.is_array() || value.is_object()) && value.empty())) return nullptr;
   return value;
 }
 
