@@ -123,7 +123,8 @@ TEST_F(ExecSearchTest, FindExecutableNamesWhatExecSearchWouldRun) {
   EXPECT_EQ(std::string(path), (dir_.path() / "b/prog").string());
   EXPECT_EQ(FindExecutable("none", ExecCandidates("none", PathOf({"a", "b"})), &path), ENOENT);
   // A name with '/' is taken as it is; execve judges it.
-  EXPECT_EQ(FindExecutable("./x", ExecCandidates("./x", ""), &path), 0);
+  Strings relative = ExecCandidates("./x", "");  // `path` points into it
+  EXPECT_EQ(FindExecutable("./x", relative, &path), 0);
   EXPECT_STREQ(path, "./x");
 }
 
