@@ -9,9 +9,15 @@
 // its mounts go with it); the storage is removed by the parent afterwards. Needs root,
 // buildah and skopeo; skips by probe otherwise, fails instead under
 // BERTH_TEST_REQUIRE_PRIVILEGED=1.
+//
+// It checks the test data, not berth, at about 8 s a case: it runs only with
+// BERTH_BUILDAH_ORACLE=1 (after a change to testdata/build), so that every CI run does not
+// pay for it; buildah_differential_test.cpp compares berth with buildah on every run.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <string>
 
 #include "berth/base/subprocess.hpp"
 #include "berth/base/temp_dir.hpp"
@@ -28,8 +34,12 @@ namespace fs = std::filesystem;
 
 class BuildahOracleTest : public ::testing::TestWithParam<BuildCase> {
  protected:
+  static bool Wanted() {
+    const char* v = std::getenv("BERTH_BUILDAH_ORACLE");
+    return v && std::string(v) == "1";
+  }
   static void SetUpTestSuite() {
-    if (!BuildahUnavailable().empty()) return;
+    if (!Wanted() || !BuildahUnavailable().empty()) return;
     auto dir = TempDir::Create(fs::temp_directory_path(), "berth-buildah-oracle-");
     ASSERT_TRUE(dir) << dir.error().ToString();
     suite_dir_ = new TempDir(std::move(*dir));
@@ -42,6 +52,7 @@ class BuildahOracleTest : public ::testing::TestWithParam<BuildCase> {
     suite_dir_ = nullptr;
   }
   void SetUp() override {
+    if (!Wanted()) GTEST_SKIP() << "the buildah oracle runs with BERTH_BUILDAH_ORACLE=1";
     std::string why = BuildahUnavailable();
     if (!why.empty()) {
       if (RequirePrivileged()) FAIL() << why;
