@@ -45,8 +45,9 @@ int RunRemote(const InspectOptions& o) {
     return Fail("inspect --remote",
                 MakeError(ErrorCode::kInvalidArgument, "takes exactly one image reference"));
   }
-  std::string ref = o.targets[0];
-  if (ref.rfind("docker://", 0) == 0) ref = ref.substr(9);
+  auto parsed = RegistryReference(o.targets[0], "inspect --remote");
+  if (!parsed) return Fail("inspect --remote " + o.targets[0], parsed.error());
+  std::string ref = *parsed;
   puller::InspectOptions io;
   io.reference = ref;
   io.platform = o.platform;

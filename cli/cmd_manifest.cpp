@@ -21,8 +21,9 @@ struct ManifestInspectFlags {
 
 int RunInspect(const ManifestInspectFlags& f) {
   puller::InspectOptions o;
-  o.reference = f.reference;
-  if (o.reference.rfind("docker://", 0) == 0) o.reference = o.reference.substr(9);
+  auto ref = RegistryReference(f.reference, "manifest inspect");
+  if (!ref) return Fail("manifest inspect " + f.reference, ref.error());
+  o.reference = *ref;
   o.manifest_only = true;
   o.access = ToAccess(f.access);
   auto image = puller::InspectRemote(o);

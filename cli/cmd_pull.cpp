@@ -23,9 +23,9 @@ struct PullFlags {
 
 int Run(const GlobalOptions& g, const PullFlags& f) {
   puller::PullOptions o;
-  o.reference = f.image;
-  // podman's transport prefix: registries are the only transport pull knows.
-  if (o.reference.starts_with("docker://")) o.reference.erase(0, 9);
+  auto ref = RegistryReference(f.image, "pull");
+  if (!ref) return Fail("pull " + f.image, ref.error());
+  o.reference = *ref;
   o.platform = f.platform;
   o.max_parallel = f.max_parallel;
   TransferProgress progress(::isatty(STDERR_FILENO) == 1);

@@ -40,28 +40,11 @@ int64_t ParseSize(const std::string& text) {
   return std::stoll(text.substr(0, digits)) << it->second;
 }
 
-// DESTINATION as podman takes it: "docker://REF" or a plain reference. Other transports
-// (oci:, dir:, docker-archive: ...) are not berth push's business.
-Result<std::string> DestinationReference(const std::string& dest) {
-  static constexpr std::string_view kDocker = "docker://";
-  if (dest.rfind(kDocker, 0) == 0) return dest.substr(kDocker.size());
-  for (std::string_view t : {"oci:", "oci-archive:", "dir:", "docker-archive:", "docker-daemon:",
-                             "containers-storage:"}) {
-    if (dest.rfind(t, 0) == 0) {
-      return MakeError(ErrorCode::kUnsupported,
-                       "transport '" + std::string(t.substr(0, t.size() - 1)) +
-                           "' is not supported: push goes to a registry (docker://); "
-                           "use 'berth save' for archives");
-    }
-  }
-  return dest;
-}
-
 int Run(const GlobalOptions& g, const PushFlags& f) {
   std::string what = "push " + f.image;
   puller::PushOptions o;
   o.source = f.image;
-  auto dest = DestinationReference(f.destination);
+  auto dest = RegistryReference(f.destination, "push");
   if (!dest) return Fail(what, dest.error());
   o.destination = *dest;
   if (!f.chunk_size.empty()) {

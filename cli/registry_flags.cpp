@@ -27,4 +27,20 @@ puller::RegistryAccess ToAccess(const AccessFlags& f, const std::filesystem::pat
   return a;
 }
 
+Result<std::string> RegistryReference(const std::string& ref, std::string_view verb) {
+  static constexpr std::string_view kDocker = "docker://";
+  if (ref.starts_with(kDocker)) return ref.substr(kDocker.size());
+  for (std::string_view t : {"oci:", "oci-archive:", "dir:", "docker-archive:", "docker-daemon:",
+                             "containers-storage:"}) {
+    if (ref.starts_with(t)) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "transport '" + std::string(t.substr(0, t.size() - 1)) +
+                           "' is not supported: " + std::string(verb) +
+                           " goes to a registry (docker://); use 'berth save' or 'berth load' "
+                           "for archives");
+    }
+  }
+  return ref;
+}
+
 }  // namespace berth::cli

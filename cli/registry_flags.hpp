@@ -24,4 +24,9 @@ void AddAccessFlags(CLI::App* cmd, AccessFlags& flags, bool with_creds = true);
 puller::RegistryAccess ToAccess(const AccessFlags& flags,
                                 const std::filesystem::path& store_root = {});
 
+// A registry reference as podman takes it: "docker://REF" or a plain reference. Other
+// transports (oci:, dir:, docker-archive: ...) are refused (kUnsupported) naming `verb`:
+// registries are all pull, push and inspect --remote talk to.
+Result<std::string> RegistryReference(const std::string& ref, std::string_view verb);
+
 }  // namespace berth::cli

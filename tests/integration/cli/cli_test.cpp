@@ -129,6 +129,14 @@ TEST_F(CliTest, ErrorsAreOneLineNamingWhatAndWhy) {
   ExpectOneLineError(Berth({"load", "-i", (dir_.path() / "nope").string()}), "berth: load ");
   ExpectOneLineError(Berth({"tag", "nothere", "x"}), "berth: tag nothere: ");
   ExpectOneLineError(Berth({"save", "-o", "/dev/null", "--format", "zip", "x"}), "berth: save: ");
+  // Registries are the one transport of pull, push and inspect --remote.
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"pull", "oci:/tmp/x"}, {"push", "x", "dir:/tmp/x"},
+        {"inspect", "--remote", "docker-archive:/tmp/x.tar"}}) {
+    auto r = Berth(args);
+    ExpectOneLineError(r, "berth: " + args[0] + " ");
+    EXPECT_NE(r.err.find("' is not supported: "), std::string::npos) << r.err;
+  }
   auto rmi = Berth({"rmi", "nothere"});
   EXPECT_EQ(rmi.status, 1);  // podman: "image not known" exits 1
   EXPECT_EQ(Lines(rmi.err).size(), 1u);
