@@ -80,27 +80,15 @@ Result<UniqueFd> RootWriter::NewFile(const std::string& path) {
 
 Result<void> RootWriter::MakeDirs(const std::string& path, const CopyAttrs& attrs) {
   if (IsDirectory(path)) return Ok();
-  // One component at a time, so each directory made here gets the owner.
+  // One component at a time, so each directory made here gets the owner (and 0755, whatever
+  // --chmod says: that is for what is copied).
+  CopyAttrs made = attrs;
+  made.mode = 0755;
   std::string prefix;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t next = path.find('/', pos);
-    if (next == std::string::npos) next = path.size();
-    std::string component = path.substr(pos, next - pos);
-    pos = next + 1;
+  for (const std::string& component : Split(path, '/')) {
     if (component.empty() || component == ".") continue;
     prefix += "/" + component;
-    if (IsDirectory(prefix)) continue;
-    std::string name;
-    BERTH_ASSIGN_OR_RETURN(UniqueFd dir, Parent(prefix, &name));
-    if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
-      return PathError("create directory", prefix, errno);
-    }
-    UniqueFd made(
-        ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!made) return PathError("open directory", prefix, errno);
-    if (::fchown(made.get(), attrs.uid, attrs.gid) < 0) return PathError("chown", prefix, errno);
-    if (::fchmod(made.get(), 0755) < 0) return PathError("chmod", prefix, errno);
+    if (!IsDirectory(prefix)) BERTH_TRY(Directory({}, prefix, made));
   }
   return Ok();
 }

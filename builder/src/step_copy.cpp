@@ -1,7 +1,6 @@
 #include "step_copy.hpp"
 
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +14,6 @@
 #include "berth/runner/exec_user.hpp"
 #include "berth/store/archive_unpack.hpp"
 #include "root_writer.hpp"
-#include "step_layer.hpp"
 
 namespace berth::builder {
 
@@ -103,6 +101,16 @@ std::string Join(const std::string& dir, const std::string& rel) {
   return dir == "/" ? "/" + rel : dir + "/" + rel;
 }
 
+// Where a file copied to `t` lands, its directory made (owned as `attrs` says): t.path, or
+// inside it when that is an existing directory and the destination allows it.
+Result<std::string> FileTarget(const CopyTarget& t, const CopyAttrs& attrs, RootWriter& w) {
+  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir, attrs));
+  if (!t.path_if_directory_exists.empty() && w.IsDirectory(t.path)) {
+    return t.path_if_directory_exists;
+  }
+  return t.path;
+}
+
 // ADD of a local tar archive (plain, gzip, bzip2, xz, zstd): its contents go into the
 // destination directory, with the owners the archive gives them unless --chown. It is
 // unpacked into a scratch directory first (with the layer unpacker's defences), then copied.
@@ -134,14 +142,11 @@ Result<void> CopySource(BuildSession& s, const PreparedCopy& c, const ContextSou
     if (store::IsTarArchive(fd.get())) return ExtractArchive(s, fd.get(), m, dest, attrs, w);
   }
   CopyTarget t = CopyTargetFor(dest, m.path, is_dir);
-  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir, attrs));
   if (!is_dir) {
-    std::string path = t.path;
-    if (!t.path_if_directory_exists.empty() && w.IsDirectory(t.path)) {
-      path = t.path_if_directory_exists;
-    }
+    BERTH_ASSIGN_OR_RETURN(std::string path, FileTarget(t, attrs, w));
     return CopyEntry(c.source_fd, m.resolved, m.type, path, attrs, w);
   }
+  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir, attrs));
   BERTH_TRY(w.MakeDirs(t.path, attrs));
   BERTH_ASSIGN_OR_RETURN(std::vector<ContextTreeEntry> tree,
                          ListContextTree(c.source_fd, m.resolved, c.rules));
@@ -207,8 +212,7 @@ Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
                           const ImageState& state) {
   BERTH_ASSIGN_OR_RETURN(StepMount m, MountForStep(s, *state.record, true));
   auto fail = [&](const Error& e) { return InstructionError(s.file, step.instruction, e.message); };
-  BERTH_ASSIGN_OR_RETURN(UniqueFd root, Open(m.dir / "merged", O_RDONLY | O_DIRECTORY));
-  auto attrs = AttrsFor(s, step, root.get());
+  auto attrs = AttrsFor(s, step, m.root.get());
   if (!attrs) return std::move(attrs).error();
   CopyDestinationRequest req;
   req.instruction = Keyword(step);
@@ -219,28 +223,19 @@ Result<StepLayer> RunCopy(BuildSession& s, const Step& step, PreparedCopy& c,
   req.matched_count = c.matched.size() + step.heredocs.size();
   auto dest = ResolveCopyDestination(req);
   if (!dest) return fail(dest.error());
-  RootWriter w(root.get());
+  RootWriter w(m.root.get());
   for (const ContextSource& src : c.matched) {
     bool extract = step.kind == StepKind::kAdd;
     if (auto r = CopySource(s, c, src, *dest, *attrs, extract, w); !r) return fail(r.error());
   }
   for (const Heredoc& h : step.heredocs) {
-    CopyTarget t = CopyTargetFor(*dest, h.name, false);
-    if (!t.create_dir.empty()) {
-      if (auto r = w.MakeDirs(t.create_dir, *attrs); !r) return fail(r.error());
-    }
-    std::string path = t.path;
-    if (!t.path_if_directory_exists.empty() && w.IsDirectory(path))
-      path = t.path_if_directory_exists;
-    if (auto r = w.WriteData(h.content, path, *attrs); !r) return fail(r.error());
+    auto path = FileTarget(CopyTargetFor(*dest, h.name, false), *attrs, w);
+    if (!path) return fail(path.error());
+    if (auto r = w.WriteData(h.content, *path, *attrs); !r) return fail(r.error());
   }
-  root.Reset();
-  std::filesystem::path upper = m.upper();
-  // Unmount first: the upper dir becomes the layer as a plain directory.
-  BERTH_TRY(UnmountStep(m));
-  auto layer = CommitUpperLayer(*s.store, upper, state.config.diff_ids, s.options->timestamp);
-  (void)RemoveTree(m.dir);
-  return layer;
+  BERTH_ASSIGN_OR_RETURN(std::optional<StepLayer> layer,
+                         CommitStepMount(s, m, state, /*skip_empty=*/false));
+  return std::move(*layer);
 }
 
 }  // namespace berth::builder

@@ -5,6 +5,7 @@
 
 #include "berth/base/fs.hpp"
 #include "berth/runner/overlay_mount.hpp"
+#include "step_layer.hpp"
 
 namespace berth::builder {
 
@@ -26,11 +27,13 @@ Result<StepMount> MountForStep(BuildSession& s, const store::ImageRecord& image,
   // mount: no sync of the upper filesystem is needed at unmount.
   if (writable) spec.data += ",volatile";
   BERTH_ASSIGN_OR_RETURN(m.mount, runner::ApplyMount(spec));
-  BERTH_ASSIGN_OR_RETURN(m.root, Open(m.dir / "merged", O_PATH | O_DIRECTORY));
+  BERTH_ASSIGN_OR_RETURN(m.root, Open(m.dir / "merged", O_RDONLY | O_DIRECTORY));
   return m;
 }
 
-Result<void> UnmountStep(StepMount& m) {
+namespace {
+
+Result<void> Unmount(StepMount& m) {
   m.root.Reset();
   std::filesystem::path target = m.mount.Release();
   if (target.empty() || ::umount2(target.c_str(), 0) == 0) return Ok();
@@ -39,9 +42,23 @@ Result<void> UnmountStep(StepMount& m) {
   return e;
 }
 
-Result<void> ReleaseStepMount(StepMount& m) {
-  BERTH_TRY(UnmountStep(m));
-  return RemoveTree(m.dir);
+}  // namespace
+
+Result<std::optional<StepLayer>> CommitStepMount(BuildSession& s, StepMount& m,
+                                                 const ImageState& state, bool skip_empty) {
+  BERTH_TRY(Unmount(m));
+  std::optional<StepLayer> layer;
+  auto entries = ListDir(m.upper());
+  if (!skip_empty || (entries && !entries->empty())) {
+    auto made = CommitUpperLayer(*s.store, m.upper(), state.config.diff_ids, s.options->timestamp);
+    if (!made) {
+      (void)RemoveTree(m.dir);
+      return std::move(made).error();
+    }
+    layer = std::move(*made);
+  }
+  (void)RemoveTree(m.dir);
+  return layer;
 }
 
 }  // namespace berth::builder

@@ -4,17 +4,19 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "berth/base/result.hpp"
 #include "berth/base/scoped_mount.hpp"
 #include "berth/base/unique_fd.hpp"
 #include "build_session.hpp"
+#include "step_image.hpp"
 
 namespace berth::builder {
 
 struct StepMount {
   std::filesystem::path dir;  // holds merged/ (and upper/, work/ when writable)
-  UniqueFd root;              // merged, O_PATH directory
+  UniqueFd root;              // merged, a directory fd
   ScopedMount mount;          // declared last: unmounted first
   std::filesystem::path upper() const { return dir / "upper"; }
 };
@@ -22,11 +24,11 @@ struct StepMount {
 // Mounts `image` under a new directory of the work dir; `writable` adds upper/ and work/.
 Result<StepMount> MountForStep(BuildSession& s, const store::ImageRecord& image, bool writable);
 
-// Unmounts, keeping the directory (its upper dir becomes a layer). A mount that cannot go
-// at once is detached (it goes when the last user does) and the error returned.
-Result<void> UnmountStep(StepMount& m);
-
-// Unmounts and removes the directory (the upper dir, once committed, is no longer needed).
-Result<void> ReleaseStepMount(StepMount& m);
+// Unmounts `m` (a writable mount), makes its upper dir the step's layer (CommitUpperLayer;
+// none when `skip_empty` and the step changed nothing) and removes the mount's directory.
+// A mount that cannot go at once is detached (it goes with its last user) and the error
+// returned.
+Result<std::optional<StepLayer>> CommitStepMount(BuildSession& s, StepMount& m,
+                                                 const ImageState& state, bool skip_empty);
 
 }  // namespace berth::builder
