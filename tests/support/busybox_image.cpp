@@ -7,12 +7,17 @@
 
 namespace berth::testing {
 
-std::string LoadBusyboxImage(const std::string& berth_binary, const std::filesystem::path& root,
-                             const std::filesystem::path& work, const std::string& ref) {
-  std::filesystem::path layout = work / "busybox-layout";
+std::string MakeBusyboxLayout(const std::filesystem::path& layout, const std::string& ref) {
   auto made = RunCommand({std::string(BERTH_SOURCE_DIR) + "/tests/fixtures/make-busybox-image.sh",
                           layout.string(), ref});
   if (!made || !made->status.ok()) return "make-busybox-image.sh failed";
+  return "";
+}
+
+std::string LoadBusyboxImage(const std::string& berth_binary, const std::filesystem::path& root,
+                             const std::filesystem::path& work, const std::string& ref) {
+  std::filesystem::path layout = work / "busybox-layout";
+  if (std::string why = MakeBusyboxLayout(layout, ref); !why.empty()) return why;
   auto loaded = RunCli(berth_binary, root, {"load", "-i", layout.string()});
   if (loaded.status != 0) return "berth load failed: " + loaded.err;
   return "";

@@ -6,6 +6,11 @@
 
 namespace berth::testing {
 
+// Builds the busybox stand-in as an OCI layout at `layout` with
+// tests/fixtures/make-busybox-image.sh (offline, from Debian's busybox-static), named `ref`.
+// Returns "" on success, else why it failed.
+std::string MakeBusyboxLayout(const std::filesystem::path& layout, const std::string& ref);
+
 // Builds the busybox stand-in as an OCI layout under `work` with
 // tests/fixtures/make-busybox-image.sh (offline, from Debian's busybox-static) and loads it
 // into the store at `root` with `berth_binary load` under the name `ref`. Returns "" on

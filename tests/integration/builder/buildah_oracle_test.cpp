@@ -24,6 +24,7 @@
 #include "support/build_case.hpp"
 #include "support/build_tool.hpp"
 #include "support/buildah_build_tool.hpp"
+#include "support/busybox_image.hpp"
 #include "support/busybox_store_test.hpp"
 #include "support/run_in_child.hpp"
 
@@ -43,9 +44,7 @@ class BuildahOracleTest : public ::testing::TestWithParam<BuildCase> {
     auto dir = TempDir::Create(fs::temp_directory_path(), "berth-buildah-oracle-");
     ASSERT_TRUE(dir) << dir.error().ToString();
     suite_dir_ = new TempDir(std::move(*dir));
-    auto made = RunCommand({std::string(BERTH_SOURCE_DIR) + "/tests/fixtures/make-busybox-image.sh",
-                            Layout().string(), kBusybox});
-    ASSERT_TRUE(made && made->status.ok()) << "make-busybox-image.sh failed";
+    ASSERT_EQ(MakeBusyboxLayout(Layout(), kBusybox), "");
   }
   static void TearDownTestSuite() {
     delete suite_dir_;
