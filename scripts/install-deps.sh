@@ -14,7 +14,7 @@ packages=(
   # the oracle of the build tests (tests/integration/builder) and of build_bench.sh
   buildah bzip2 xz-utils
   nginx-light openssl curl tar gzip
-  util-linux iproute2 python3
+  util-linux procps iproute2 python3
   # podman's seccomp profile (/usr/share/containers/seccomp.json), a parser test input
   golang-github-containers-common
 )
