@@ -40,6 +40,17 @@ class PullHubTest : public ::testing::Test {
     ASSERT_TRUE(t);
     dir_ = std::move(*t);
     root_ = dir_.path() / "root";
+    fs::create_directories(dir_.path() / "xdg");
+    fs::create_directories(dir_.path() / "home");
+  }
+
+  // berth with this test's own XDG_RUNTIME_DIR and HOME: the machine's credential files
+  // (or another test's) never decide which token a pull asks for.
+  CliResult Run(const std::vector<std::string>& argv) {
+    CliInput in;
+    in.env = {"XDG_RUNTIME_DIR=" + (dir_.path() / "xdg").string(),
+              "HOME=" + (dir_.path() / "home").string()};
+    return RunCli(BERTH_BINARY, root_, argv, in);
   }
 
   // berth pull through the replica's own registries.json (or `conf`), trusting its CA.
@@ -48,11 +59,9 @@ class PullHubTest : public ::testing::Test {
                                      conf.empty() ? hub_->registries_json() : conf, "--cert-dir",
                                      hub_->cert_dir()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunCli(BERTH_BINARY, root_, argv);
+    return Run(argv);
   }
-  CliResult Berth(const std::vector<std::string>& args) {
-    return RunCli(BERTH_BINARY, root_, args);
-  }
+  CliResult Berth(const std::vector<std::string>& args) { return Run(args); }
 
   // A fault proxy named after the test, in front of the replica.
   std::unique_ptr<FaultProxy> Proxy() {
@@ -119,6 +128,14 @@ class PullHubTest : public ::testing::Test {
       }
     }
     return n;
+  }
+  // The token server's log lines that name `scope`.
+  std::string TokenLog(const std::string& scope) const {
+    std::string out;
+    for (const auto& line : Lines(ReadText(hub_->state / "logs" / "token.log"))) {
+      if (line.find(scope) != std::string::npos) out += line + "\n";
+    }
+    return out;
   }
 
   const Hub* hub_ = nullptr;
@@ -222,7 +239,8 @@ TEST_F(PullHubTest, RepullAsksOnlyForWhatTheTagNamesNow) {
 
 TEST_F(PullHubTest, RepullWithACachedTokenAsksNeitherTheTokenServerNorThePing) {
   // A repository of this test's own, so the token server's log counts its tokens only.
-  ASSERT_EQ(Pull({"-q", "alpine"}).status, 0);
+  auto alpine = Pull({"-q", "alpine"});
+  ASSERT_EQ(alpine.status, 0) << alpine.err;
   std::string repo = "berthtest/repull-token-cache-" + std::to_string(::getpid());
   auto push = Berth({"push", "-q", "--creds", hub_->creds(), "--cert-dir", hub_->cert_dir(),
                      "alpine", hub_->front() + "/" + repo});
@@ -233,16 +251,20 @@ TEST_F(PullHubTest, RepullWithACachedTokenAsksNeitherTheTokenServerNorThePing) {
   ASSERT_TRUE(proxy);
   std::string conf = proxy->WriteRegistriesJson(dir_.path());
 
-  ASSERT_EQ(Pull({"-q", repo}, conf).status, 0);
-  EXPECT_EQ(AskedSince(*proxy, 0), (std::vector<std::string>{"GET /v2/", manifest}));
-  EXPECT_EQ(TokensIssuedFor(scope), 1);
+  // What the proxy and the token server saw, for a failure's message.
+  auto seen = [&] { return proxy->Log().dump(1) + "\ntokens:\n" + TokenLog(scope); };
+  auto first = Pull({"-q", repo}, conf);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(AskedSince(*proxy, 0), (std::vector<std::string>{"GET /v2/", manifest})) << seen();
+  EXPECT_EQ(TokensIssuedFor(scope), 1) << seen();
   for (int i = 0; i < 2; ++i) {
     size_t before = proxy->Log().size();
     auto again = Pull({"-q", repo}, conf);
     ASSERT_EQ(again.status, 0) << again.err;
-    EXPECT_EQ(AskedSince(*proxy, before), std::vector<std::string>{manifest}) << "re-pull " << i;
+    EXPECT_EQ(AskedSince(*proxy, before), std::vector<std::string>{manifest})
+        << "re-pull " << i << ": " << seen();
     EXPECT_TRUE(proxy->Log().back()["authorization"].get<bool>()) << "with the cached token";
-    EXPECT_EQ(TokensIssuedFor(scope), 1) << "re-pull " << i;
+    EXPECT_EQ(TokensIssuedFor(scope), 1) << "re-pull " << i << ": " << seen();
   }
   fs::path tokens = root_ / "cache" / "tokens";
   EXPECT_EQ((fs::status(tokens).permissions() & fs::perms::all), fs::perms::owner_all);
@@ -259,17 +281,19 @@ TEST_F(PullHubTest, RepullWithACachedTokenAsksNeitherTheTokenServerNorThePing) {
   size_t before = proxy->Log().size();
   auto revoked = Pull({"-q", repo}, conf);
   ASSERT_EQ(revoked.status, 0) << revoked.err;
-  EXPECT_EQ(AskedSince(*proxy, before), (std::vector<std::string>{manifest, manifest}));
-  EXPECT_EQ(TokensIssuedFor(scope), 2);
+  EXPECT_EQ(AskedSince(*proxy, before), (std::vector<std::string>{manifest, manifest})) << seen();
+  EXPECT_EQ(TokensIssuedFor(scope), 2) << seen();
 
   // logout --all forgets the tokens: the next pull pings and fetches one again.
   auto logout = Berth({"logout", "--all", "--authfile", (dir_.path() / "auth.json").string()});
   ASSERT_EQ(logout.status, 0) << logout.err;
   EXPECT_FALSE(fs::exists(tokens));
   before = proxy->Log().size();
-  ASSERT_EQ(Pull({"-q", repo}, conf).status, 0);
-  EXPECT_EQ(AskedSince(*proxy, before), (std::vector<std::string>{"GET /v2/", manifest}));
-  EXPECT_EQ(TokensIssuedFor(scope), 3);
+  auto last = Pull({"-q", repo}, conf);
+  ASSERT_EQ(last.status, 0) << last.err;
+  EXPECT_EQ(AskedSince(*proxy, before), (std::vector<std::string>{"GET /v2/", manifest}))
+      << seen();
+  EXPECT_EQ(TokensIssuedFor(scope), 3) << seen();
 }
 
 TEST_F(PullHubTest, PlatformFlagPicksAnotherEntryOfTheIndex) {
@@ -345,8 +369,7 @@ TEST_F(PullHubTest, UnknownTagIsOneLineNamingTheManifest) {
 
 TEST_F(PullHubTest, UntrustedCertificateFailsAtOnceWithAHint) {
   // No --cert-dir: the replica's CA is unknown, and a retry would not change that.
-  auto r = RunCli(BERTH_BINARY, root_,
-                  {"pull", "--registries-conf", hub_->registries_json(), "alpine"});
+  auto r = Run({"pull", "--registries-conf", hub_->registries_json(), "alpine"});
   std::string line = OneLineError(r);
   EXPECT_NE(line.find("certificate"), std::string::npos) << line;
   EXPECT_NE(line.find("--cert-dir"), std::string::npos) << line;
