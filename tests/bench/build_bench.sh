@@ -26,6 +26,9 @@ export LC_ALL=C  # EPOCHREALTIME and awk print "1.5", not "1,5"
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$script")/../.." && pwd)
+bench_name=build_bench
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$script")/bench_lib.sh"
 bench_dir=${BERTH_BENCH_DIR:-/var/tmp/berth-build-bench}
 readonly ref=localhost/berth-bench/busybox:latest
 readonly tag=localhost/berth-bench/app:latest
@@ -55,12 +58,6 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ && $nfiles =~ ^[1-9][0-9]*$ &&
   $fs_list =~ ^(disk|tmpfs)(,(disk|tmpfs))?$ ]] || usage
 IFS=, read -r -a filesystems <<<"$fs_list"
-
-log() { echo "build_bench: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 # ---- the build context -------------------------------------------------------------------
 
@@ -102,9 +99,6 @@ EOF
 # shellcheck disable=SC2016  # expands in the inner shell
 readonly timer='t0=$EPOCHREALTIME; "$@" </dev/null >"$BUILD_BENCH_OUT" 2>&1; rc=$?
 t1=$EPOCHREALTIME; echo "$t0 $t1 $rc"; times'
-
-# seconds_of "1m2.345s": 62.345
-seconds_of() { awk -v t="$1" 'BEGIN { split(t, p, "m"); printf "%.3f", p[1] * 60 + p[2] }'; }
 
 # timed FS CASE RECORD CMD...: one run of CMD; appends "FS CASE wall_ms cpu_ms" to $results
 # if RECORD. Fails (with the command's output) when CMD does.
@@ -197,22 +191,6 @@ round() {
 }
 
 # ---- the report -------------------------------------------------------------------------
-
-# stat_of FS CASE median|p90|min|max [FIELD]: over the recorded runs, in ms; FIELD 3 (the
-# default) is wall time, 4 CPU time.
-stat_of() {
-  awk -v fs="$1" -v c="$2" -v f="${4:-3}" '$1 == fs && $2 == c { print $f }' "$results" |
-    sort -n |
-    awk -v what="$3" '{ v[NR] = $1 }
-      END {
-        if (!NR) { print ""; exit }
-        if (what == "median") x = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        else if (what == "p90") { i = int(NR * 0.9); if (i < NR * 0.9) i++; x = v[i] }
-        else if (what == "min") x = v[1]
-        else x = v[NR]
-        printf "%.1f", x
-      }'
-}
 
 readonly col_width=29
 
@@ -370,21 +348,6 @@ find_berth() {
     log "no \`berth build\` ($berth): timing buildah only"
 }
 
-install_missing() {
-  local pkgs=() tool
-  for tool in buildah skopeo jq; do
-    command -v "$tool" >/dev/null || pkgs+=("$tool")
-  done
-  dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
-    pkgs+=(busybox-static)
-  ((${#pkgs[@]})) || return 0
-  log "installing ${pkgs[*]} (apt-get)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2 ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2; } ||
-    die "could not install ${pkgs[*]}"
-}
-
 main() {
   [[ $(id -u) -eq 0 ]] || die "needs root (namespaces, mounts)"
   if [[ ${BERTH_BUILD_BENCH_IN_NS:-0} == 1 ]]; then
@@ -392,7 +355,7 @@ main() {
     inner
     return
   fi
-  install_missing
+  install_missing buildah skopeo jq
   local tool
   for tool in buildah skopeo jq unshare findmnt awk; do
     command -v "$tool" >/dev/null || die "$tool not found"

@@ -30,6 +30,9 @@ export LC_ALL=C  # EPOCHREALTIME and awk print "1.5", not "1,5"
 readonly image_version=v1  # bump when the generated image changes
 script=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$script")/../.." && pwd)
+bench_name=pull_bench
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$script")/bench_lib.sh"
 hub=$repo/tests/fixtures/hub
 bench_dir=${BERTH_BENCH_DIR:-/var/tmp/berth-pull-bench}
 runs=3
@@ -60,23 +63,6 @@ done
 ((size_mb >= 16)) || { echo "pull_bench: --size-mb must be at least 16" >&2; exit 2; }
 tmpfs_size=${BERTH_BENCH_TMPFS_SIZE:-$((size_mb * 4 + 512))m}
 image=$bench_dir/image-$image_version-${size_mb}m
-
-log() { echo "pull_bench: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
-
-# Unlinking is serialised per directory on some disks (ext4 with online discard costs
-# milliseconds per unlink here), so files of different directories are deleted in parallel.
-fast_rm() {
-  local dir=$1
-  [[ -e $dir ]] || return 0
-  # shellcheck disable=SC2016  # $d expands in the inner shell
-  find "$dir" -type d -print0 |
-    xargs -0 -r -n 8 -P 32 sh -c 'for d; do find "$d" -mindepth 1 -maxdepth 1 ! -type d -delete; done' sh
-  rm -rf -- "$dir"
-}
 
 # ---- the image --------------------------------------------------------------------------
 #
@@ -150,23 +136,6 @@ host_files() {
     LC_ALL=C sort -u >"$list"
 }
 
-# tar_dir DIR OUT: a deterministic tar of DIR's contents (names without "./").
-tar_dir() {
-  local names
-  mapfile -d '' names < <(cd "$1" && find . -mindepth 1 -maxdepth 1 -printf '%P\0' | LC_ALL=C sort -z)
-  (cd "$1" && tar --format=gnu --sort=name --mtime=@1700000000 --owner=0 --group=0 \
-    --numeric-owner --no-acls --no-xattrs --no-selinux -cf "$2" -- "${names[@]}")
-}
-
-# add_blob FILE BLOBS: moves FILE into BLOBS and prints "<digest> <size>".
-add_blob() {
-  local hex size
-  hex=$(sha256sum "$1" | cut -d' ' -f1)
-  size=$(stat -c %s "$1")
-  mv "$1" "$2/$hex"
-  echo "sha256:$hex $size"
-}
-
 build_image() {
   if [[ -f $image/VERSION && $(<"$image/VERSION") == "$image_version" ]]; then
     return
@@ -206,7 +175,7 @@ build_image() {
     printf 'key%d = value %d\nlisten = 127.0.0.1:%d\n' "$i" "$i" $((8000 + i)) >"$t/5/etc/app/conf$i.ini"
   done
   : >"$t/5/usr/local/lib/bench/pkg00/mod0/.wh.f000.txt"
-  for i in 2 3 4 5; do tar_dir "$t/$i" "$work/tars/$i"; done
+  for i in 2 3 4 5; do tar_tree "$t/$i" "$work/tars/$i"; done
   {
     echo "files=$(($(grep -c . "$work/host.list") + $(find "$t" -mindepth 1 | wc -l)))"
     echo "tar_bytes=$(cat "$work"/tars/* | wc -c)"
@@ -386,25 +355,19 @@ run_fs() {
   fi
 }
 
-# stat_of FS CASE FIELD: the median of FIELD (3 = seconds, 4 = KiB) over the runs.
-stat_of() {
-  awk -v fs="$1" -v c="$2" -v f="$3" '$1 == fs && $2 == c { print $f }' "$results" |
-    sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'
-}
-
 cell() { # FS CASE: "1.23 s   41 MiB"
   local s m
-  s=$(stat_of "$1" "$2" 3)
-  m=$(stat_of "$1" "$2" 4)
+  s=$(stat_of "$1" "$2" median 3 %s)
+  m=$(stat_of "$1" "$2" median 4 %s)
   if [[ -n $s ]]; then printf '%.2f s %4d MiB' "$s" $((m / 1024)); else printf -- -; fi
 }
 
 ms() { # FS CASE: median in milliseconds
-  awk -v s="$(stat_of "$1" "$2" 3)" 'BEGIN { printf "%d ms", s * 1000 + 0.5 }'
+  awk -v s="$(stat_of "$1" "$2" median 3 %s)" 'BEGIN { printf "%d ms", s * 1000 + 0.5 }'
 }
 
 ratio() { # FS A B: median(A) / median(B)
-  awk -v a="$(stat_of "$1" "$2" 3)" -v b="$(stat_of "$1" "$3" 3)" \
+  awk -v a="$(stat_of "$1" "$2" median 3 %s)" -v b="$(stat_of "$1" "$3" median 3 %s)" \
     'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'
 }
 

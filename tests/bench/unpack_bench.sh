@@ -20,6 +20,9 @@ readonly image_version=v1  # bump when the generated image changes
 readonly ref=localhost/berth-bench/unpack:${image_version}
 script=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$script")/../.." && pwd)
+bench_name=unpack_bench
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$script")/bench_lib.sh"
 bench_dir=${BERTH_BENCH_DIR:-/var/tmp/berth-bench}
 tmpfs_size=${BERTH_BENCH_TMPFS_SIZE:-4g}
 runs=3
@@ -41,23 +44,6 @@ while getopts "n:b:kh" opt; do
 done
 shift $((OPTIND - 1))
 [[ $# -eq 0 && $runs =~ ^[1-9][0-9]*$ ]] || usage
-
-log() { echo "unpack_bench: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
-
-# Unlinking is serialised per directory on some disks (ext4 with online discard costs
-# milliseconds per unlink here), so files of different directories are deleted in parallel.
-fast_rm() {
-  local dir=$1
-  [[ -e $dir ]] || return 0
-  # shellcheck disable=SC2016  # $d expands in the inner shell
-  find "$dir" -type d -print0 |
-    xargs -0 -r -n 8 -P 32 sh -c 'for d; do find "$d" -mindepth 1 -maxdepth 1 ! -type d -delete; done' sh
-  rm -rf -- "$dir"
-}
 
 # ---- the image --------------------------------------------------------------------------
 
@@ -139,23 +125,6 @@ make_layers() {
   : >"$l/4/data/.wh.big1"
 }
 
-# tar_layer DIR OUT: a deterministic tar of DIR's contents (names without "./").
-tar_layer() {
-  local names
-  mapfile -d '' names < <(cd "$1" && find . -mindepth 1 -maxdepth 1 -printf '%P\0' | LC_ALL=C sort -z)
-  (cd "$1" && LC_ALL=C tar --format=gnu --sort=name --mtime=@1700000000 --owner=0 --group=0 \
-    --numeric-owner -cf "$2" -- "${names[@]}")
-}
-
-# add_blob FILE BLOBS: moves FILE into BLOBS and prints "<digest> <size>".
-add_blob() {
-  local hex size
-  hex=$(sha256sum "$1" | cut -d' ' -f1)
-  size=$(stat -c %s "$1")
-  mv "$1" "$2/$hex"
-  echo "sha256:$hex $size"
-}
-
 build_image() {
   local image=$bench_dir/image
   if [[ -f $image/VERSION && $(<"$image/VERSION") == "$image_version" ]]; then
@@ -169,7 +138,7 @@ build_image() {
   make_layers "$work/trees"
   local layers="[]" diff_ids="[]" i digest size diff_id
   for i in 1 2 3 4; do
-    tar_layer "$work/trees/$i" "$work/layer.tar"
+    tar_tree "$work/trees/$i" "$work/layer.tar"
     diff_id=sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
     gzip -n -6 -c "$work/layer.tar" >"$work/layer.tar.gz"
     rm -f "$work/layer.tar"
