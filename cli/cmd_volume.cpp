@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "berth/base/strings.hpp"
+#include "berth/runner/container_list.hpp"
+#include "berth/runner/run.hpp"
 #include "berth/runner/volume_store.hpp"
 #include "command.hpp"
 #include "output.hpp"
@@ -20,11 +22,12 @@ using runner::VolumeStore;
 constexpr int kExitNoSuchVolume = 1;
 constexpr int kExitVolumeInUse = 2;
 
-// Which containers use which volume.
-runner::VolumeUsers VolumeUsers() {
-  // TODO(#4): the container store supplies the containers that use each volume; until
-  // containers exist, no volume is in use.
-  return {};
+// Which containers use which volume: all of them, or those running now (`running_only`).
+Result<runner::VolumeUsers> VolumeUsers(const GlobalOptions& g, bool running_only) {
+  runner::ContainerStore containers(StoreRoot(g));
+  auto users = runner::VolumeUsersOf(containers, running_only);
+  if (!users) return std::move(users).error().Context("find the containers using volumes");
+  return users;
 }
 
 // Opens the store and its volumes; `store` must outlive the result.
@@ -35,33 +38,26 @@ Result<VolumeStore> OpenVolumes(const GlobalOptions& g, std::optional<store::Sto
   return VolumeStore::Open(*store);
 }
 
-// podman volume inspect's object for one volume.
-nlohmann::ordered_json VolumeJson(const VolumeRecord& v) {
-  nlohmann::ordered_json j;
-  j["Name"] = v.name;
-  j["Driver"] = v.driver;
-  j["Mountpoint"] = v.mountpoint.string();
-  j["CreatedAt"] = v.created_at;
-  j["Labels"] = v.labels;
-  j["Scope"] = v.scope;
-  j["Options"] = v.options;
-  j["Anonymous"] = v.anonymous;
-  j["MountCount"] = 0;  // TODO(#4): how many running containers have it mounted
-  j["NeedsCopyUp"] = v.needs_copy_up;
-  return j;
+// podman volume inspect's object for one volume; `running` are the running containers'
+// volumes (VolumeUsers(g, true)).
+nlohmann::ordered_json VolumeJson(const VolumeRecord& v, const runner::VolumeUsers& running) {
+  auto it = running.find(v.name);
+  int mounts = it == running.end() ? 0 : static_cast<int>(it->second.size());
+  return nlohmann::ordered_json::parse(runner::VolumeToJson(v, mounts));
 }
 
-void PrintVolumes(const std::string& format, const std::vector<VolumeRecord>& volumes) {
+void PrintVolumes(const std::string& format, const std::vector<VolumeRecord>& volumes,
+                  const runner::VolumeUsers& running) {
   if (format.empty() || format == "json") {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const auto& v : volumes) list.push_back(VolumeJson(v));
+    for (const auto& v : volumes) list.push_back(VolumeJson(v, running));
     std::printf("%s\n",
                 list.dump(4, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
     return;
   }
   for (const auto& v : volumes) {
     std::printf("%s\n",
-                RenderTemplate(format, nlohmann::json::parse(VolumeJson(v).dump())).c_str());
+                RenderTemplate(format, nlohmann::json::parse(VolumeJson(v, running).dump())).c_str());
   }
 }
 
@@ -117,13 +113,17 @@ int RunList(const GlobalOptions& g, const ListOptions& o) {
     for (const auto& v : *list) std::printf("%s\n", v.name.c_str());
     return 0;
   }
+  auto running = VolumeUsers(g, true);
+  if (!running) return Fail("volume ls", running.error());
   if (o.format == "json") {
-    PrintVolumes("json", *list);
+    PrintVolumes("json", *list, *running);
     return 0;
   }
   if (list->empty()) return 0;  // podman prints no table at all, not even its heading
   std::vector<nlohmann::json> rows;
-  for (const auto& v : *list) rows.push_back(nlohmann::json::parse(VolumeJson(v).dump()));
+  for (const auto& v : *list) {
+    rows.push_back(nlohmann::json::parse(VolumeJson(v, *running).dump()));
+  }
   PrintRows(o.format, {{"DRIVER", "Driver", 12}, {"VOLUME NAME", "Name", 12}}, rows);
   return 0;
 }
@@ -158,8 +158,30 @@ int RunInspect(const GlobalOptions& g, const InspectOptions& o) {
     }
     found.push_back(std::move(*v));
   }
-  if (!found.empty() || status == 0) PrintVolumes(o.format, found);
+  auto running = VolumeUsers(g, true);
+  if (!running) return Fail("volume inspect", running.error());
+  if (!found.empty() || status == 0) PrintVolumes(o.format, found, *running);
   return status;
+}
+
+// Removes (force-stopping) the containers that use volume `name`.
+Result<void> RemoveUsers(const GlobalOptions& g, const std::string& name,
+                         runner::VolumeUsers& users) {
+  auto it = users.find(name);
+  if (it == users.end()) return Ok();
+  runner::ContainerStore containers(StoreRoot(g));
+  for (const auto& id : it->second) {
+    auto rec = containers.Find(id);
+    if (!rec && rec.error().code == ErrorCode::kNotFound) continue;  // gone meanwhile
+    if (!rec) return std::move(rec).error();
+    auto r = runner::RemoveContainer(StoreRoot(g), *rec, true);
+    if (!r) {
+      return std::move(r).error().Context("remove container " + rec->name + " (it uses volume " +
+                                          Quote(name) + ")");
+    }
+  }
+  users.erase(it);
+  return Ok();
 }
 
 struct RemoveOptions {
@@ -182,8 +204,8 @@ int RunRemove(const GlobalOptions& g, const RemoveOptions& o) {
     if (!list) return Fail("volume rm", list.error());
     for (const auto& v : *list) names.push_back(v.name);
   }
-  // TODO(#4): with --force, podman first removes the containers that use the volume.
-  runner::VolumeUsers users = VolumeUsers();
+  auto users = VolumeUsers(g, false);
+  if (!users) return Fail("volume rm", users.error());
   bool missing = false, busy = false, failed = false;
   for (const auto& n : names) {
     auto v = volumes->Find(n);
@@ -192,7 +214,15 @@ int RunRemove(const GlobalOptions& g, const RemoveOptions& o) {
       (v.error().code == ErrorCode::kNotFound ? missing : failed) = true;
       continue;
     }
-    auto r = volumes->Remove(v->name, o.force, users);
+    // As podman: --force first removes the containers using it (stopping running ones).
+    if (o.force) {
+      if (auto r = RemoveUsers(g, v->name, *users); !r) {
+        Fail("volume rm", r.error());
+        failed = true;
+        continue;
+      }
+    }
+    auto r = volumes->Remove(v->name, o.force, *users);
     if (!r) {
       Fail(r.error());  // "remove volume 'x': ..."
       (r.error().code == ErrorCode::kBusy ? busy : failed) = true;
@@ -223,7 +253,9 @@ int RunPrune(const GlobalOptions& g, bool force) {
   std::optional<store::Store> store;
   auto volumes = OpenVolumes(g, store);
   if (!volumes) return Fail("volume prune", volumes.error());
-  runner::VolumeUsers users = VolumeUsers();
+  auto found = VolumeUsers(g, false);
+  if (!found) return Fail("volume prune", found.error());
+  const runner::VolumeUsers& users = *found;
   if (!force && ::isatty(0)) {
     auto list = volumes->List();
     if (!list) return Fail("volume prune", list.error());

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "berth/base/strings.hpp"
+#include "berth/runner/run_options.hpp"
 
 namespace berth::runner {
 
@@ -129,6 +130,23 @@ Result<std::vector<ContainerEntry>> ListContainers(ContainerStore& store, const 
     out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(*last));
   }
   return out;
+}
+
+Result<VolumeUsers> VolumeUsersOf(ContainerStore& store, bool running_only) {
+  ListOptions o;
+  o.all = !running_only;
+  BERTH_ASSIGN_OR_RETURN(std::vector<ContainerEntry> entries, ListContainers(store, o));
+  VolumeUsers users;
+  for (const auto& e : entries) {
+    auto options = RunOptionsFromJson(e.record.config_json);
+    if (!options) continue;  // a record from before run options were kept: no volumes
+    for (const auto& m : options->mounts) {
+      if (m.type != MountRequest::Type::kVolume) continue;
+      auto& ids = users[m.source];
+      if (ids.empty() || ids.back() != e.record.id) ids.push_back(e.record.id);
+    }
+  }
+  return users;
 }
 
 }  // namespace berth::runner

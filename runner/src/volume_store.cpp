@@ -75,7 +75,7 @@ bool IsValidVolumeName(std::string_view name) {
                      [&](char c) { return alnum(c) || c == '_' || c == '.' || c == '-'; });
 }
 
-std::string VolumeToJson(const VolumeRecord& v) {
+std::string VolumeToJson(const VolumeRecord& v, std::optional<int> mount_count) {
   nlohmann::ordered_json j;
   j["Name"] = v.name;
   j["Driver"] = v.driver;
@@ -85,6 +85,7 @@ std::string VolumeToJson(const VolumeRecord& v) {
   j["Scope"] = v.scope;
   j["Options"] = v.options;
   j["Anonymous"] = v.anonymous;
+  if (mount_count) j["MountCount"] = *mount_count;
   j["NeedsCopyUp"] = v.needs_copy_up;
   return j.dump(1) + "\n";
 }

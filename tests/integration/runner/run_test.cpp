@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -291,6 +292,42 @@ TEST_F(RunTest, VolumesBindsAndTmpfs) {
   RunCliOk(BERTH_BINARY, Root(), {"volume", "rm", "berth-test-vol"});
   EXPECT_EQ(Sh("grep ' /scratch ' /proc/mounts | cut -d' ' -f3", {"--tmpfs", "/scratch"}),
             "tmpfs\n");
+}
+
+// A volume a container uses (running or exited) is not removed or pruned; inspect counts the
+// running containers that mount it; rm -f removes those containers first, as podman does.
+TEST_F(RunTest, VolumeInUseIsKeptUntilItsContainersAreGone) {
+  auto exited = Berth({"run", "--name", "vol-exited", "-v", "berth-busy-vol:/v", kImage, "sh",
+                       "-c", "echo precious > /v/f"});
+  ASSERT_EQ(exited.status, 0) << exited.err;
+  std::string exited_id = TrimTrailing(BerthOk({"inspect", "--format", "{{.Id}}", "vol-exited"}));
+  auto rm = Berth({"volume", "rm", "berth-busy-vol"});
+  EXPECT_EQ(rm.status, 2) << "podman's status for a volume in use";
+  EXPECT_EQ(rm.err.find('\n'), rm.err.size() - 1) << "one line: " << rm.err;
+  EXPECT_NE(rm.err.find("being used by container(s) " + exited_id), std::string::npos) << rm.err;
+  EXPECT_EQ(BerthOk({"volume", "prune", "-f"}), "") << "nothing unused to prune";
+  EXPECT_EQ(BerthOk({"volume", "inspect", "--format", "{{.MountCount}}", "berth-busy-vol"}),
+            "0\n")
+      << "an exited container mounts nothing";
+  EXPECT_EQ(Sh("cat /v/f", {"-v", "berth-busy-vol:/v"}), "precious\n") << "nothing lost";
+
+  auto running = Berth({"run", "-d", "--name", "vol-running", "-v", "berth-busy-vol:/v", kImage,
+                        "sleep", "300"});
+  ASSERT_EQ(running.status, 0) << running.err;
+  EXPECT_EQ(BerthOk({"volume", "inspect", "--format", "{{.MountCount}}", "berth-busy-vol"}),
+            "1\n");
+  auto ls = nlohmann::json::parse(BerthOk({"volume", "ls", "--format", "json"}));
+  ASSERT_EQ(ls.size(), 1u) << ls.dump();
+  EXPECT_EQ(ls[0]["MountCount"], 1) << ls.dump();
+
+  // Removing one user is not enough; rm -f takes the volume and both its containers.
+  EXPECT_EQ(BerthOk({"rm", "vol-exited"}), "vol-exited\n");
+  EXPECT_EQ(Berth({"volume", "rm", "berth-busy-vol"}).status, 2) << "still used by the other";
+  EXPECT_EQ(BerthOk({"volume", "rm", "-f", "berth-busy-vol"}), "berth-busy-vol\n");
+  EXPECT_EQ(BerthOk({"volume", "ls", "-q"}), "");
+  EXPECT_TRUE(ContainerDirs().empty()) << "the running user was stopped and removed";
+  auto monitors = RunCommand({"pgrep", "-f", "berth-monitor " + (Root() / "containers").string()});
+  EXPECT_TRUE(monitors && monitors->out.empty()) << monitors->out;
 }
 
 TEST_F(RunTest, ExecJoinsTheContainersNamespacesAndCgroup) {

@@ -1,6 +1,8 @@
 #include "berth/runner/volume_store.hpp"
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -297,6 +299,19 @@ TEST(VolumeJsonTest, RoundTripKeepsFieldsAndIgnoresTheStoredMountpoint) {
   EXPECT_EQ(*back, v);
   EXPECT_FALSE(ParseVolumeJson("{\"Name\": 3}", "/x"));
   EXPECT_FALSE(ParseVolumeJson("[]", "/x"));
+}
+
+TEST(VolumeJsonTest, InspectShapeHasMountCountWhereThePodmanOneHasIt) {
+  VolumeRecord v;
+  v.name = "n";
+  EXPECT_EQ(VolumeToJson(v).find("MountCount"), std::string::npos) << "not kept in the file";
+  auto j = nlohmann::ordered_json::parse(VolumeToJson(v, 2));
+  std::vector<std::string> keys;
+  for (const auto& [k, value] : j.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"Name", "Driver", "Mountpoint", "CreatedAt", "Labels",
+                                            "Scope", "Options", "Anonymous", "MountCount",
+                                            "NeedsCopyUp"}));
+  EXPECT_EQ(j["MountCount"], 2);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "berth/base/result.hpp"
 #include "berth/runner/container_observe.hpp"
 #include "berth/runner/container_store.hpp"
+#include "berth/runner/volume_store.hpp"
 
 namespace berth::runner {
 
@@ -58,5 +59,10 @@ Result<std::vector<ContainerEntry>> ListContainers(ContainerStore& store,
 
 // Whether `entry` passes `filters` (see above). kInvalidArgument for an invalid regex.
 Result<bool> MatchesFilters(const ContainerEntry& entry, const ContainerFilters& filters);
+
+// Which containers use each volume (named or anonymous), from the volume mounts of their
+// recorded run options: full ids, oldest container first. Every container counts (podman
+// keeps a volume of an exited container too), or with `running_only` those running now.
+Result<VolumeUsers> VolumeUsersOf(ContainerStore& store, bool running_only);
 
 }  // namespace berth::runner

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,9 +119,11 @@ class VolumeStore {
   fs::path lock_path_;
 };
 
-// Serialisation of volume.json (podman's inspect field names); exposed for tests. The
-// mountpoint is not trusted from the file: ParseVolumeJson sets it from `mountpoint`.
-std::string VolumeToJson(const VolumeRecord& volume);
+// Serialisation of volume.json in podman's inspect shape; with `mount_count` (how many
+// running containers have it mounted, which the file does not keep) it is `berth volume
+// inspect`'s object. The mountpoint is not trusted from the file: ParseVolumeJson sets it
+// from `mountpoint`.
+std::string VolumeToJson(const VolumeRecord& volume, std::optional<int> mount_count = {});
 Result<VolumeRecord> ParseVolumeJson(std::string_view json, const fs::path& mountpoint);
 
 }  // namespace berth::runner
