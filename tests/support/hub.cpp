@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -144,10 +145,19 @@ bool FaultProxy::Control(const std::string& method, const std::string& path,
     argv.push_back("--data-binary");
     argv.push_back(body);
   }
-  auto r = RunCommand(argv);
-  if (!r || !r->status.ok()) return false;
-  if (out != nullptr) *out = r->out;
-  return true;
+  // A loaded machine may drop a connection now and then: three tries before a failure.
+  std::string why;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto r = RunCommand(argv);
+    if (r && r->status.ok()) {
+      if (out != nullptr) *out = r->out;
+      return true;
+    }
+    why = r ? "curl " + r->status.ToString() : r.error().ToString();  // curl says why on stderr
+  }
+  ADD_FAILURE() << "fault proxy control " << method << " " << path << ": " << why;
+  return false;
 }
 
 bool FaultProxy::SetRules(const nlohmann::json& rules) {

@@ -263,7 +263,9 @@ TEST_F(PullHubTest, RepullWithACachedTokenAsksNeitherTheTokenServerNorThePing) {
     ASSERT_EQ(again.status, 0) << again.err;
     EXPECT_EQ(AskedSince(*proxy, before), std::vector<std::string>{manifest})
         << "re-pull " << i << ": " << seen();
-    EXPECT_TRUE(proxy->Log().back()["authorization"].get<bool>()) << "with the cached token";
+    auto log = proxy->Log();
+    ASSERT_FALSE(log.empty());
+    EXPECT_TRUE(log.back()["authorization"].get<bool>()) << "with the cached token";
     EXPECT_EQ(TokensIssuedFor(scope), 1) << "re-pull " << i << ": " << seen();
   }
   fs::path tokens = root_ / "cache" / "tokens";
