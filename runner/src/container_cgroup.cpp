@@ -135,6 +135,16 @@ Result<ContainerCgroup> ContainerCgroup::Create(const CgroupLayout& layout, cons
 
 Result<void> ContainerCgroup::MakeDirs(const fs::path& root, bool cpuset,
                                        const std::vector<std::string>& enable) {
+  // The last container of the shared parent ("berth") removes it as it goes; a parent that
+  // vanishes between our mkdir of it and of the leaf (ENOENT) is made again.
+  for (int attempt = 1;; ++attempt) {
+    auto made = MakeDirsOnce(root, cpuset, enable);
+    if (made || made.error().code != ErrorCode::kNotFound || attempt == 100) return made;
+  }
+}
+
+Result<void> ContainerCgroup::MakeDirsOnce(const fs::path& root, bool cpuset,
+                                           const std::vector<std::string>& enable) {
   fs::path dir = root;
   std::vector<std::string> parts = Split(name_, '/');
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -143,7 +153,9 @@ Result<void> ContainerCgroup::MakeDirs(const fs::path& root, bool cpuset,
     dir /= parts[i];
     bool leaf = i + 1 == parts.size();
     if (::mkdir(dir.c_str(), 0755) == 0) {
-      if (!leaf) created_.push_back(dir);
+      if (!leaf && std::find(created_.begin(), created_.end(), dir) == created_.end()) {
+        created_.push_back(dir);
+      }
     } else if (errno != EEXIST) {
       return SysError("mkdir " + Quote(dir.string()), errno);
     } else if (leaf) {

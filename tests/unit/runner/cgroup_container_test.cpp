@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "berth/base/fs.hpp"
 #include "berth/base/temp_dir.hpp"
@@ -334,6 +336,40 @@ TEST_F(CgroupContainerTest, BadNamesAreRefused) {
     ASSERT_FALSE(o) << name;
     EXPECT_EQ(o.error().code, ErrorCode::kInvalidArgument);
   }
+}
+
+// The last container of the shared parent removes it as it goes (DestroyCgroup rmdirs
+// "berth" when it is empty), so another berth creating a cgroup at that moment finds the
+// parent it just made gone: Create makes it again instead of failing with ENOENT (seen in
+// CI as "mkdir '/sys/fs/cgroup/blkio/berth/<id>': no such file or directory").
+TEST_F(CgroupContainerTest, ParentRemovedByAnotherContainersCleanupIsMadeAgain) {
+  CgroupLayout layout{Mode::kV2, tmp_.path() / "unified", {}};
+  ASSERT_TRUE(MakeDirs(layout.unified));
+  fs::path parent = layout.unified / "berth";
+  std::atomic<bool> stop{false};
+  std::atomic<int> removed{0};
+  // Far more eager than real cleanups (one rmdir per exit), so that the race is certain:
+  // it removes the parent the moment it is empty, 50 times in all.
+  std::thread other_cleanup([&] {
+    while (!stop && removed < 50) {
+      if (::rmdir(parent.c_str()) == 0) ++removed;
+    }
+  });
+  int failed = 0;
+  for (int i = 0; i < 300 && failed == 0; ++i) {
+    std::string name = "berth/c" + std::to_string(i);
+    auto cg = ContainerCgroup::Create(layout, name, CgroupPlan{});
+    if (!cg) {
+      ++failed;
+      ADD_FAILURE() << i << ": " << cg.error().ToString();
+      continue;
+    }
+    cg->Release();  // a fake tree: the leaf is an empty directory, removed here
+    EXPECT_EQ(::rmdir((layout.unified / name).c_str()), 0);
+  }
+  stop = true;
+  other_cleanup.join();
+  EXPECT_GT(removed.load(), 1) << "the race was never run";
 }
 
 }  // namespace

@@ -103,6 +103,8 @@ class ContainerCgroup {
   std::filesystem::path DirFor(const std::string& controller) const;
   Result<void> MakeDirs(const std::filesystem::path& root, bool cpuset,
                         const std::vector<std::string>& enable);
+  Result<void> MakeDirsOnce(const std::filesystem::path& root, bool cpuset,
+                            const std::vector<std::string>& enable);
   Result<void> KillAll();
   Result<void> RemoveDirs();
 
