@@ -56,8 +56,8 @@ void PrintVolumes(const std::string& format, const std::vector<VolumeRecord>& vo
     return;
   }
   for (const auto& v : volumes) {
-    std::printf("%s\n",
-                RenderTemplate(format, nlohmann::json::parse(VolumeJson(v, running).dump())).c_str());
+    auto fields = nlohmann::json::parse(VolumeJson(v, running).dump());
+    std::printf("%s\n", RenderTemplate(format, fields).c_str());
   }
 }
 
