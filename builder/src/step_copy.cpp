@@ -146,8 +146,7 @@ Result<void> CopySource(BuildSession& s, const PreparedCopy& c, const ContextSou
     BERTH_ASSIGN_OR_RETURN(std::string path, FileTarget(t, attrs, w));
     return CopyEntry(c.source_fd, m.resolved, m.type, path, attrs, w);
   }
-  if (!t.create_dir.empty()) BERTH_TRY(w.MakeDirs(t.create_dir, attrs));
-  BERTH_TRY(w.MakeDirs(t.path, attrs));
+  BERTH_TRY(w.MakeDirs(t.path, attrs));  // with its parents
   BERTH_ASSIGN_OR_RETURN(std::vector<ContextTreeEntry> tree,
                          ListContextTree(c.source_fd, m.resolved, c.rules));
   for (const ContextTreeEntry& e : tree) {

@@ -47,15 +47,19 @@ Result<void> Unmount(StepMount& m) {
 Result<std::optional<StepLayer>> CommitStepMount(BuildSession& s, StepMount& m,
                                                  const ImageState& state, bool skip_empty) {
   BERTH_TRY(Unmount(m));
-  std::optional<StepLayer> layer;
-  auto entries = ListDir(m.upper());
-  if (!skip_empty || (entries && !entries->empty())) {
+  bool empty = false;
+  if (skip_empty) {
+    auto entries = ListDir(m.upper());
+    empty = entries && entries->empty();
+  }
+  Result<std::optional<StepLayer>> layer = std::optional<StepLayer>();
+  if (!empty) {
     auto made = CommitUpperLayer(*s.store, m.upper(), state.config.diff_ids, s.options->timestamp);
-    if (!made) {
-      (void)RemoveTree(m.dir);
-      return std::move(made).error();
+    if (made) {
+      layer = std::optional<StepLayer>(std::move(*made));
+    } else {
+      layer = std::move(made).error();
     }
-    layer = std::move(*made);
   }
   (void)RemoveTree(m.dir);
   return layer;

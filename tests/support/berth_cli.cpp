@@ -19,6 +19,14 @@ CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
   return RunCli(binary, root, args, CliInput{});
 }
 
+CliInput OwnCredentialDirs(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir / "xdg");
+  std::filesystem::create_directories(dir / "home");
+  CliInput in;
+  in.env = {"XDG_RUNTIME_DIR=" + (dir / "xdg").string(), "HOME=" + (dir / "home").string()};
+  return in;
+}
+
 CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
                  const std::vector<std::string>& args, const CliInput& input) {
   CliResult res;

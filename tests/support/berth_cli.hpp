@@ -23,6 +23,11 @@ struct CliInput {
   std::vector<std::string> env;  // "NAME=VALUE" set in the command's environment
 };
 
+// The environment of a command with credential files of its own: XDG_RUNTIME_DIR and HOME
+// are `dir`/xdg and `dir`/home (made here), so neither the machine's auth.json nor another
+// test's decides what a registry command sends.
+CliInput OwnCredentialDirs(const std::filesystem::path& dir);
+
 // As RunCli, with `input` on stdin and extra environment variables.
 CliResult RunCli(const std::string& binary, const std::filesystem::path& root,
                  const std::vector<std::string>& args, const CliInput& input);

@@ -40,17 +40,12 @@ class PullHubTest : public ::testing::Test {
     ASSERT_TRUE(t);
     dir_ = std::move(*t);
     root_ = dir_.path() / "root";
-    fs::create_directories(dir_.path() / "xdg");
-    fs::create_directories(dir_.path() / "home");
   }
 
   // berth with this test's own XDG_RUNTIME_DIR and HOME: the machine's credential files
   // (or another test's) never decide which token a pull asks for.
   CliResult Run(const std::vector<std::string>& argv) {
-    CliInput in;
-    in.env = {"XDG_RUNTIME_DIR=" + (dir_.path() / "xdg").string(),
-              "HOME=" + (dir_.path() / "home").string()};
-    return RunCli(BERTH_BINARY, root_, argv, in);
+    return RunCli(BERTH_BINARY, root_, argv, OwnCredentialDirs(dir_.path()));
   }
 
   // berth pull through the replica's own registries.json (or `conf`), trusting its CA.

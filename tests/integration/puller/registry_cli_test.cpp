@@ -35,8 +35,6 @@ class RegistryCliTest : public ::testing::Test {
     ASSERT_TRUE(t);
     dir_ = std::move(*t);
     root_ = dir_.path() / "root";
-    fs::create_directories(dir_.path() / "xdg");
-    fs::create_directories(dir_.path() / "home");
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return std::tolower(c); });
@@ -45,10 +43,8 @@ class RegistryCliTest : public ::testing::Test {
 
   // berth with this test's own XDG_RUNTIME_DIR and HOME: no credentials but its own.
   CliResult Berth(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-    CliInput in;
+    CliInput in = OwnCredentialDirs(dir_.path());
     in.stdin_text = stdin_text;
-    in.env = {"XDG_RUNTIME_DIR=" + (dir_.path() / "xdg").string(),
-              "HOME=" + (dir_.path() / "home").string()};
     return RunCli(BERTH_BINARY, root_, args, in);
   }
   // The replica's CA, and (unless `conf` is "") a registries.json.

@@ -1,11 +1,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstddef>
-#include <functional>
 #include <string>
 #include <vector>
 

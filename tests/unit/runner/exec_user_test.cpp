@@ -1,12 +1,8 @@
 #include "berth/runner/exec_user.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstddef>
-#include <functional>
 
 #include "rootfs_fixture.hpp"
 #include "support/without_openat2.hpp"
